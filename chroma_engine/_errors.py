@@ -1,0 +1,49 @@
+"""Errors of the native engine.
+
+Tree::
+
+    EngineError                  root; every error the engine raises (``hint`` says what to do)
+    ├── MediaError               an image or sequence cannot be read or written
+    │   └── MissingFramesError   frames of a sequence are absent (lists them)
+    ├── ColourError              an OCIO colour space or conversion is unknown
+    ├── StageError               a stage cannot run on this input (names the frame or field)
+    └── TrainingError            training or model export failed
+"""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Root of the engine's errors."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class MediaError(EngineError):
+    """An image or image sequence cannot be read or written."""
+
+
+class MissingFramesError(MediaError):
+    """Frames of a sequence are missing on disk."""
+
+    def __init__(self, pattern: str, missing: list[int]) -> None:
+        self.missing = missing
+        shown = ", ".join(str(f) for f in missing[:20]) + (" ..." if len(missing) > 20 else "")
+        super().__init__(
+            f"{pattern}: {len(missing)} missing frame(s): {shown}",
+            hint="re-export the missing frames or correct first_frame/last_frame in the job",
+        )
+
+
+class ColourError(EngineError):
+    """A colour space or conversion is unknown to the pinned OCIO config."""
+
+
+class StageError(EngineError):
+    """A stage cannot run on this input."""
+
+
+class TrainingError(EngineError):
+    """Training or model export failed."""

@@ -1,0 +1,116 @@
+"""Single images on OpenImageIO: read any format to float RGB, write EXR half DWAA and PNG atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import OpenImageIO as oiio
+
+from .._errors import MediaError
+from ._atomic import atomic_target
+
+_THREADS = 0
+
+
+def set_threads(count: int) -> None:
+    """OpenImageIO worker threads (0 = all cores). Set 1 when running many frames in parallel."""
+    global _THREADS
+    _THREADS = max(0, int(count))
+    oiio.attribute("threads", _THREADS)
+    oiio.attribute("exr_threads", _THREADS)
+
+
+def read_image(path: str | os.PathLike[str], channels: int = 3) -> np.ndarray:
+    """Read an image (EXR, DPX, TIFF, PNG, ...) as float32 HxWx``channels``; alpha dropped.
+
+    Integer formats come back normalised to 0-1. Grey images are expanded to RGB. A missing,
+    unreadable or truncated file raises ``MediaError`` naming it.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise MediaError(f"{path}: file not found", hint="check the sequence pattern and frame range")
+    buf = oiio.ImageBuf(path)
+    ok = buf.read(subimage=0, miplevel=0, force=True, convert=oiio.FLOAT)
+    if not ok or buf.has_error:
+        message = buf.geterror().strip().splitlines()
+        raise MediaError(
+            f"{path}: unreadable image ({message[0] if message else 'unknown error'})",
+            hint="the file may be truncated or corrupt; re-export it",
+        )
+    pixels = np.asarray(buf.get_pixels(oiio.FLOAT), dtype=np.float32)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if pixels.shape[2] == 1:
+        pixels = np.repeat(pixels, 3, axis=2)
+    return np.ascontiguousarray(pixels[:, :, :channels])
+
+
+def image_info(path: str | os.PathLike[str]) -> dict[str, object]:
+    """Header facts of an image: size, channels, pixel type, compression and colour space."""
+    inp = oiio.ImageInput.open(os.fspath(path))
+    if inp is None:
+        raise MediaError(f"{path}: cannot open ({oiio.geterror().strip()})", hint="is it an image?")
+    try:
+        spec = inp.spec()
+        return {
+            "width": spec.width,
+            "height": spec.height,
+            "channels": spec.nchannels,
+            "format": str(spec.format),
+            "compression": spec.get_string_attribute("compression"),
+            "colour_space": spec.get_string_attribute("oiio:ColorSpace"),
+            "chroma_recovery": spec.get_string_attribute("chroma_recovery:colour_space"),
+        }
+    finally:
+        inp.close()
+
+
+def write_exr(
+    path: str | os.PathLike[str],
+    rgb: np.ndarray,
+    colour_space: str,
+    compression: str = "dwaa",
+    dwa_level: float = 45.0,
+    bit_depth: str = "half",
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    """Write an RGB EXR (half DWAA by default) atomically, recording the colour space in the header."""
+    if rgb.ndim != 3 or rgb.shape[2] not in (3, 4):
+        raise MediaError(f"{path}: expected HxWx3 pixels, got shape {rgb.shape}")
+    data = np.ascontiguousarray(rgb, dtype=np.float32)
+    if not np.isfinite(data).all():
+        data = np.nan_to_num(data, nan=0.0, posinf=65504.0, neginf=-65504.0)
+    height, width, nch = data.shape
+    spec = oiio.ImageSpec(width, height, nch, oiio.HALF if bit_depth == "half" else oiio.FLOAT)
+    comp = f"{compression}:{int(dwa_level)}" if compression.startswith("dwa") else compression
+    spec.attribute("compression", comp)
+    spec.attribute("oiio:ColorSpace", colour_space)
+    spec.attribute("chroma_recovery:colour_space", colour_space)
+    for key, value in (metadata or {}).items():
+        spec.attribute(key, value)
+    return _write(path, data, spec)
+
+
+def write_png(path: str | os.PathLike[str], rgb: np.ndarray) -> Path:
+    """Write display-referred 0-1 RGB as an 8-bit PNG atomically (QC pictures)."""
+    data = np.clip(np.nan_to_num(rgb[..., :3]), 0.0, 1.0)
+    data = np.ascontiguousarray((data * 255.0 + 0.5).astype(np.uint8))
+    spec = oiio.ImageSpec(data.shape[1], data.shape[0], 3, oiio.UINT8)
+    return _write(path, data, spec)
+
+
+def _write(path: str | os.PathLike[str], data: np.ndarray, spec: oiio.ImageSpec) -> Path:
+    target = Path(path)
+    with atomic_target(target) as tmp:
+        out = oiio.ImageOutput.create(str(target))
+        if out is None:
+            raise MediaError(f"{target}: no writer for this format ({oiio.geterror().strip()})")
+        if not out.open(str(tmp), spec):
+            raise MediaError(f"{target}: cannot write ({out.geterror().strip()})", hint="check permissions")
+        ok = out.write_image(data)
+        out.close()
+        if not ok:
+            raise MediaError(f"{target}: write failed ({out.geterror().strip()})")
+    return target
