@@ -32,9 +32,6 @@ from ._manifest import STAGES, FileEntry, RenderManifest, StageName
 from ._sequence import SequenceRef
 
 __all__ = [
-    "SCHEMA_VERSION",
-    "STAGES",
-    "SUPPORTED_VERSIONS",
     "Alignment",
     "AlignmentRecord",
     "Crop",
@@ -51,6 +48,9 @@ __all__ = [
     "ProjectInfo",
     "ReferenceCleanup",
     "RenderManifest",
+    "SCHEMA_VERSION",
+    "STAGES",
+    "SUPPORTED_VERSIONS",
     "SchemaError",
     "SchemaModel",
     "SequenceRef",
