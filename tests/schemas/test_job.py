@@ -17,8 +17,13 @@ def make_job(root: Path, **overrides: object) -> dict:
         "schema_version": "1",
         "job_id": "DEMO_sh010_0001",
         "project": {"name": "DEMO", "root": str(root)},
-        "shot": {"name": "sh010", "reel": "R1", "record_in": 86400, "record_out": 86448,
-                 "record_timecode": "01:00:00:00"},
+        "shot": {
+            "name": "sh010",
+            "reel": "R1",
+            "record_in": 86400,
+            "record_out": 86448,
+            "record_timecode": "01:00:00:00",
+        },
         "media": {
             "source": {"path": "media/SOURCE/DEMO_SOURCE_####.exr", "first_frame": 1001, "last_frame": 1048},
             "reference": {"path": "media/REF/DEMO_REF_%04d.exr", "first_frame": 1001, "last_frame": 1048},

@@ -28,12 +28,17 @@ def test_sequence_needs_exactly_one_token(path: str) -> None:
 def _manifest(**kw: object) -> dict:
     now = datetime(2026, 11, 26, tzinfo=timezone.utc)
     doc = {
-        "schema_version": "1", "job_id": "J1", "shot": "sh010", "stage": "inference", "version": 1,
+        "schema_version": "1",
+        "job_id": "J1",
+        "shot": "sh010",
+        "stage": "inference",
+        "version": 1,
         "backend": "native",
         "output": {"path": "X_ML_####.exr", "first_frame": 1, "last_frame": 3},
         "frame_count": 3,
         "files": [{"name": f"X_ML_000{i}.exr", "sha256": "0" * 64, "size": 10} for i in (1, 2, 3)],
-        "started_at": now.isoformat(), "finished_at": (now + timedelta(seconds=5)).isoformat(),
+        "started_at": now.isoformat(),
+        "finished_at": (now + timedelta(seconds=5)).isoformat(),
     }
     doc.update(kw)
     return doc
