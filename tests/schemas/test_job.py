@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pydantic
 import pytest
 
 import schemas
@@ -45,7 +46,7 @@ def test_round_trip_is_lossless(tmp_path: Path) -> None:
 
 def test_models_are_frozen(tmp_path: Path) -> None:
     job = schemas.decode_shot_job(make_job(tmp_path))
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         job.job_id = "other"  # type: ignore[misc]
 
 
