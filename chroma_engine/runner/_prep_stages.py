@@ -1,0 +1,120 @@
+"""Stages 1 and 2 (curation, alignment) and the training pairs they define."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from schemas import AlignmentRecord, CurationRecord
+
+from ..io import next_version_dir, write_png
+from ._context import ShotContext, save_record
+from ._manifest import now, write_manifest
+
+
+@dataclass(frozen=True)
+class FramePair:
+    """One source frame with its reference warped into source geometry and the usable-pixel mask."""
+
+    frame: int
+    source: np.ndarray
+    reference: np.ndarray
+    mask: np.ndarray
+
+
+def run_curation(ctx: ShotContext, count: int | None = None) -> CurationRecord:
+    """Stage 1: choose training pairs and the held-out preview frame; record every decision."""
+    from ..curation import curate
+
+    started = now()
+    ctx.source.check()
+    ctx.reference.check()
+    record = curate(ctx.job, ctx.source, ctx.reference, count=count)
+    folder = next_version_dir(ctx.shot_dir("curation"))
+    path = save_record(record, folder / "curation.json")
+    files = [path]
+    sheet = _pairs_sheet(ctx, record)
+    if sheet is not None:
+        files.append(write_png(folder / f"{ctx.shot}_pairs.png", sheet))
+        write_png(ctx.qc_dir("curation") / f"{ctx.shot}_{folder.name}_pairs.png", sheet)
+    write_manifest(
+        ctx,
+        "curation",
+        folder,
+        int(folder.name[1:]),
+        files,
+        started,
+        metrics={
+            "training_pairs": len(record.training_frames),
+            "rejected_pairs": sum(1 for p in record.pairs if not p.accepted),
+            "reference_offset": record.reference_offset,
+            "offset_confidence": record.offset_confidence,
+        },
+    )
+    return record
+
+
+def run_alignment(ctx: ShotContext, curation: CurationRecord) -> AlignmentRecord:
+    """Stage 2: register the reference onto the scan, crop, exclude subtitles; QC differences."""
+    from ..alignment import align, difference_image, warp_reference
+
+    started = now()
+    record = align(ctx.job, curation, ctx.source, ctx.reference)
+    folder = next_version_dir(ctx.shot_dir("alignment"))
+    files = [save_record(record, folder / "alignment.json")]
+    qc = ctx.qc_dir("alignment")
+    for frame in curation.training_frames[:3]:
+        src = ctx.source.read(frame)
+        warped = warp_reference(ctx.reference.read(curation.reference_frame_for(frame)), record, src.shape)
+        diff = difference_image(src, warped)
+        files.append(write_png(folder / f"{ctx.shot}_diff_{frame}.png", diff))
+        write_png(qc / f"{ctx.shot}_{folder.name}_diff_{frame}.png", diff)
+    write_manifest(
+        ctx,
+        "alignment",
+        folder,
+        int(folder.name[1:]),
+        files,
+        started,
+        metrics={"quality": record.quality, "fell_back": float(record.fell_back)},
+    )
+    return record
+
+
+def load_pairs(
+    ctx: ShotContext, curation: CurationRecord, alignment: AlignmentRecord, frames: Sequence[int]
+) -> list[FramePair]:
+    """Read ``frames`` of the source with their references warped into source geometry."""
+    from ..alignment import training_mask, warp_reference
+
+    pairs = []
+    for frame in frames:
+        src = _finite(ctx.source.read(frame))
+        ref = _finite(ctx.reference.read(curation.reference_frame_for(frame)))
+        warped = warp_reference(ref, alignment, src.shape)
+        mask = training_mask(alignment, frame, src.shape)
+        pairs.append(FramePair(frame, src, warped, mask))
+    return pairs
+
+
+def _finite(rgb: np.ndarray) -> np.ndarray:
+    return rgb if np.isfinite(rgb).all() else np.nan_to_num(rgb, nan=0.0, posinf=1.0, neginf=0.0)
+
+
+def _pairs_sheet(ctx: ShotContext, record: CurationRecord) -> np.ndarray | None:
+    try:
+        from ..qc import contact_sheet
+    except ImportError:  # pragma: no cover - QC package is part of the engine
+        return None
+    images, labels = [], []
+    for frame in record.training_frames:
+        images += [ctx.source.read(frame), ctx.reference.read(record.reference_frame_for(frame))]
+        labels += [f"SOURCE {frame}", f"REF {record.reference_frame_for(frame)}"]
+    return contact_sheet(images, labels, columns=2)
+
+
+def record_folder(path: Path) -> Path:
+    return path.parent

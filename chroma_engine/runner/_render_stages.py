@@ -1,0 +1,228 @@
+"""Stages 3-5: training, inference render (V2) and the MatchGrade LUT baseline (V3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from schemas import AlignmentRecord, CropBox, CurationRecord, RenderManifest, SequenceRef
+
+from .._errors import StageError
+from ..colour import ACES2065_1, REC709_DISPLAY, convert
+from ..io import existing_versions, next_version_dir, to_printf, write_exr
+from ._context import ShotContext
+from ._evaluation import FrameScorer
+from ._manifest import MANIFEST_NAME, now, verify_sequence, write_manifest
+from ._prep_stages import load_pairs
+
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(_label: str, _done: int, _total: int) -> None:
+    return None
+
+
+def training_folder(ctx: ShotContext) -> Path:
+    """The newest unfinished training version (resumed after a kill), else a new one."""
+    base = ctx.shot_dir("training")
+    versions = existing_versions(base)
+    if versions:
+        latest = base / f"v{versions[-1]:03d}"
+        if not (latest / MANIFEST_NAME).exists():
+            return latest
+    return next_version_dir(base)
+
+
+def latest_model(ctx: ShotContext) -> Path:
+    """TorchScript model of the newest finished training version."""
+    base = ctx.shot_dir("training")
+    for version in reversed(existing_versions(base)):
+        folder = base / f"v{version:03d}"
+        if (folder / MANIFEST_NAME).exists() and (folder / "model.pt").exists():
+            return folder / "model.pt"
+    raise StageError(
+        f"no finished training for shot {ctx.shot} under {base}",
+        hint="run `chroma-recovery run JOB --stage training` first",
+    )
+
+
+def run_training(
+    ctx: ShotContext,
+    curation: CurationRecord,
+    alignment: AlignmentRecord,
+    steps: int | None = None,
+    device: str | None = None,
+    progress: Progress = _noop,
+) -> Path:
+    """Stage 3: train the chroma model on the curated pairs; returns the TorchScript model path."""
+    from ..training import TrainingPair, ground_truth, train
+
+    started = now()
+    median = ctx.job.reference_cleanup.median_size
+    frames = [*curation.training_frames, curation.preview_frame]
+    loaded = load_pairs(ctx, curation, alignment, frames)
+    pairs = [
+        TrainingPair(
+            frame=p.frame, source=p.source, target=ground_truth(p.source, p.reference, median), mask=p.mask
+        )
+        for p in loaded
+    ]
+    folder = training_folder(ctx)
+    result = train(
+        ctx.job,
+        pairs[:-1],
+        pairs[-1],
+        folder,
+        steps=steps,
+        device=device,
+        resume=True,
+        progress=lambda done, total: progress("training", done, total),
+    )
+    model = Path(result.torchscript)
+    if model != folder / "model.pt":
+        model.replace(folder / "model.pt")
+        model = folder / "model.pt"
+    files = [model, Path(result.checkpoint), Path(result.loss_csv), Path(result.loss_png)]
+    metrics = {"steps": float(result.steps), "seconds": float(result.seconds)}
+    metrics.update({f"preview_{k}": float(v) for k, v in getattr(result, "preview_metrics", {}).items()})
+    write_manifest(
+        ctx,
+        "training",
+        folder,
+        int(folder.name[1:]),
+        [f for f in files if f.exists()],
+        started,
+        metrics=metrics,
+    )
+    qc = ctx.qc_dir("training")
+    if Path(result.loss_png).exists():
+        (qc / f"{ctx.shot}_{folder.name}_loss.png").write_bytes(Path(result.loss_png).read_bytes())
+    return model
+
+
+def _output_sequence(ctx: ShotContext, folder: Path, naming: str) -> tuple[str, SequenceRef]:
+    name = naming.format(project=ctx.job.project.name, shot=ctx.shot)
+    src = ctx.job.media.source
+    ref = SequenceRef(
+        path=str((folder / name).relative_to(ctx.root)),
+        first_frame=src.first_frame,
+        last_frame=src.last_frame,
+        colour_space=ctx.job.output.colour_space,
+        frame_rate=src.frame_rate,
+    )
+    return to_printf(name), ref
+
+
+def apply_cleanup(rgb: np.ndarray, box: CropBox | None) -> np.ndarray:
+    """Nuke Crop semantics: black outside the box (y-up box), size unchanged."""
+    if box is None:
+        return rgb
+    height = rgb.shape[0]
+    out = np.zeros_like(rgb)
+    top, bottom = max(0, height - box.t), min(height, height - box.y)
+    out[top:bottom, box.x : box.r] = rgb[top:bottom, box.x : box.r]
+    return out
+
+
+def limit_resolution(rgb: np.ndarray, limit: tuple[int, int] | None) -> np.ndarray:
+    """Fit inside ``limit`` (width, height) keeping the aspect ratio (Nuke Reformat 'fit')."""
+    if limit is None:
+        return rgb
+    height, width = rgb.shape[:2]
+    scale = min(limit[0] / width, limit[1] / height, 1.0)
+    if scale >= 1.0:
+        return rgb
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def _write_output(ctx: ShotContext, folder: Path, pattern: str, frame: int, rgb709: np.ndarray) -> Path:
+    out = limit_resolution(rgb709, ctx.job.output.max_resolution)
+    aces = convert(out, REC709_DISPLAY, ACES2065_1)
+    return write_exr(
+        folder / (pattern % frame),
+        aces,
+        ctx.job.output.colour_space,
+        compression=ctx.job.output.compression,
+        dwa_level=ctx.job.output.dwa_level,
+        metadata={"chroma_recovery:shot": ctx.shot, "chroma_recovery:job": ctx.job.job_id},
+    )
+
+
+def run_inference(
+    ctx: ShotContext,
+    curation: CurationRecord,
+    alignment: AlignmentRecord,
+    model_path: Path,
+    device: str | None = None,
+    progress: Progress = _noop,
+) -> RenderManifest:
+    """Stage 4: restore every frame (scan Y' + predicted CbCr) to ``04_inference_render/<shot>/v###``."""
+    from ..training import load_model, restore_frame
+
+    started = now()
+    model = load_model(model_path, device=device or "cpu")
+    folder = next_version_dir(ctx.shot_dir("inference"))
+    pattern, seq = _output_sequence(ctx, folder, ctx.job.output.naming)
+    scorer = FrameScorer(ctx, curation, alignment, "ml")
+    frames = list(ctx.job.media.source.frames)
+    for index, frame in enumerate(frames):
+        src = ctx.source.read(frame)
+        restored = restore_frame(model, src, device=device)
+        scorer.add(frame, src, restored)  # luma identity is measured here, before any encoding
+        _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, alignment.cleanup_box))
+        progress("inference", index + 1, len(frames))
+    files = verify_sequence(folder, pattern, frames)
+    return write_manifest(
+        ctx, "inference", folder, int(folder.name[1:]), files, started, output=seq, metrics=scorer.summary()
+    )
+
+
+def run_matchgrade(
+    ctx: ShotContext,
+    curation: CurationRecord,
+    alignment: AlignmentRecord,
+    progress: Progress = _noop,
+) -> RenderManifest:
+    """Stage 5: fit a 3D LUT on the training pairs in log space and apply it to the whole shot."""
+    from ..matchgrade import fit_lut
+    from ..training import median_clean
+
+    started = now()
+    spec = ctx.job.matchgrade
+    pairs = load_pairs(ctx, curation, alignment, curation.training_frames)
+    median = ctx.job.reference_cleanup.median_size
+    targets = [median_clean(p.reference, median) if median > 1 else p.reference for p in pairs]
+    lut = fit_lut(
+        [p.source for p in pairs], targets, [p.mask for p in pairs], size=spec.lut_size, log=spec.log_pre_lut
+    )
+    folder = next_version_dir(ctx.shot_dir("matchgrade"))
+    cube = folder / f"{ctx.job.project.name}_{ctx.shot}_matchgrade.cube"
+    lut.write_cube(cube)
+    naming = (
+        ctx.job.output.naming.replace("_ML_", "_MG_")
+        if "_ML_" in ctx.job.output.naming
+        else "MG_" + (ctx.job.output.naming)
+    )
+    pattern, seq = _output_sequence(ctx, folder, naming)
+    scorer = FrameScorer(ctx, curation, alignment, "lut")
+    balanced = FrameScorer(ctx, curation, alignment, "bal") if ctx.balanced else None
+    frames = list(ctx.job.media.source.frames)
+    for index, frame in enumerate(frames):
+        src = ctx.source.read(frame)
+        graded = lut.apply(src)
+        scorer.add(frame, src, graded, chroma_only=True)
+        if balanced is not None and ctx.balanced is not None:
+            balanced.add(frame, src, ctx.balanced.read(frame), chroma_only=True, check_luma=False)
+        _write_output(ctx, folder, pattern, frame, apply_cleanup(graded, alignment.cleanup_box))
+        progress("matchgrade", index + 1, len(frames))
+    files = verify_sequence(folder, pattern, frames)
+    metrics = scorer.summary()
+    if balanced is not None:
+        metrics.update(balanced.summary())
+    return write_manifest(
+        ctx, "matchgrade", folder, int(folder.name[1:]), [*files, cube], started, output=seq, metrics=metrics
+    )
