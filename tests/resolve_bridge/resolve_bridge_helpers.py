@@ -1,0 +1,66 @@
+"""Helpers of the bridge tests: small EXR sequences on disk, a config file, running menu scripts."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import OpenImageIO as oiio
+
+REPO = Path(__file__).resolve().parents[2]
+MENU_DIR = REPO / "scripts" / "Utility"
+FILM = "NIGHTTRAIN"
+WIDTH, HEIGHT = 32, 24
+
+#: Red channel value identifying each sequence kind in the pixels.
+KIND_VALUE = {"scan": 0.25, "ref": 0.5, "bal": 0.75, "ml": 0.125}
+
+
+def write_sequence(folder: Path, prefix: str, first: int, count: int, kind: str) -> str:
+    """Write ``count`` EXR frames ``<prefix>%04d.exr``; pixel = (kind value, frame / 10000, 0.5)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for frame in range(first, first + count):
+        pixels = np.empty((HEIGHT, WIDTH, 3), np.float32)
+        pixels[...] = (KIND_VALUE[kind], frame / 10000.0, 0.5)
+        spec = oiio.ImageSpec(WIDTH, HEIGHT, 3, oiio.HALF)
+        out = oiio.ImageOutput.create(str(folder / f"{prefix}{frame:04d}.exr"))
+        assert out is not None and out.open(str(folder / f"{prefix}{frame:04d}.exr"), spec)
+        out.write_image(pixels)
+        out.close()
+    return str(folder / f"{prefix}%04d.exr")
+
+
+def pixel(path: Path | str) -> tuple[float, float, float]:
+    """The first pixel's RGB."""
+    buf = oiio.ImageBuf(str(path))
+    values = buf.getpixel(0, 0)
+    return float(values[0]), float(values[1]), float(values[2])
+
+
+def make_media(tmp: Path, count: int = 12) -> dict[str, Any]:
+    """Scan 1001.., reference 1.. (other numbering), balanced 1001.. sequences outside the root."""
+    media = tmp / "media"
+    return {
+        "source": {"path": write_sequence(media / "scan", "scan_", 1001, count, "scan"), "first_frame": 1001,
+                   "last_frame": 1000 + count},
+        "reference": {"path": write_sequence(media / "ref", "dcp_", 1, count, "ref"), "first_frame": 1,
+                      "last_frame": count},
+        "balanced": {"path": write_sequence(media / "bal", "bal_", 1001, count, "bal"), "first_frame": 1001,
+                     "last_frame": 1000 + count},
+    }  # fmt: skip
+
+
+def write_config(tmp: Path, **fields: Any) -> Path:
+    """A config JSON with the film, a root under ``tmp`` and the given fields; returns its path."""
+    data = {"film": FILM, "project_root": str(tmp / "project"), "width": WIDTH, "height": HEIGHT, **fields}
+    path = tmp / "config.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def run_menu(name: str, host_globals: dict[str, Any]) -> dict[str, Any]:
+    """Execute ``scripts/Utility/Chroma Recovery - <name>.py`` as Resolve does; return its globals."""
+    return runpy.run_path(str(MENU_DIR / f"Chroma Recovery - {name}.py"), init_globals=dict(host_globals))
