@@ -1,0 +1,171 @@
+"""Publishing finished renders to the Resolve side.
+
+The render side writes ``_manifest.json`` last (temporary name, then rename). The Resolve side's
+watcher matches only ``**/_manifest.json``, so it never sees a partly written sequence; it then checks
+the manifest against the files (count, size, sha256, every EXR opens) before queueing the import into
+``<project>/resolve_queue/pending/`` for the "Import ML Renders" menu script — or importing directly
+through Resolve Studio's external scripting when a Resolve object is available.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from schemas import RenderManifest, SchemaError, load_manifest
+
+from ._errors import PublishError
+
+MANIFEST_NAME = "_manifest.json"
+IMPORT_STAGES = ("inference", "matchgrade")
+
+
+def verify_manifest(path: str | os.PathLike[str], check_images: bool = True) -> RenderManifest:
+    """Validate a manifest and the files it lists; raise ``PublishError`` naming what is wrong."""
+    from chroma_engine.runner._context import sha256_file
+
+    manifest_path = Path(path)
+    try:
+        manifest = load_manifest(manifest_path)
+    except SchemaError as exc:
+        raise PublishError(f"{manifest_path}: {exc}", hint="the render did not finish cleanly") from exc
+    folder = manifest_path.parent
+    for entry in manifest.files:
+        file = folder / entry.name
+        if not file.is_file():
+            raise PublishError(f"{manifest_path}: listed file {entry.name} is missing", hint="re-render")
+        if file.stat().st_size != entry.size or sha256_file(file) != entry.sha256:
+            raise PublishError(f"{manifest_path}: {entry.name} does not match its checksum", hint="re-render")
+    if manifest.output is not None:
+        exrs = [e for e in manifest.files if e.name.endswith(".exr")]
+        if len(exrs) != manifest.frame_count:
+            raise PublishError(
+                f"{manifest_path}: {len(exrs)} EXR files listed for {manifest.frame_count} frames",
+                hint="re-render",
+            )
+        if check_images:
+            from chroma_engine import EngineError
+            from chroma_engine.io import read_image
+
+            for entry in exrs:
+                try:
+                    read_image(folder / entry.name)
+                except EngineError as exc:
+                    raise PublishError(f"{manifest_path}: {exc}", hint="re-render") from exc
+    return manifest
+
+
+class ImportQueue:
+    """``<project>/resolve_queue/{pending,done,rejected}``: imports waiting for the Resolve side."""
+
+    def __init__(self, project_root: str | os.PathLike[str]) -> None:
+        self.root = Path(project_root)
+        self.base = self.root / "resolve_queue"
+        for state in ("pending", "done", "rejected"):
+            (self.base / state).mkdir(parents=True, exist_ok=True)
+
+    def queue(self, manifest_path: Path, manifest: RenderManifest) -> Path:
+        """Write ``pending/<job>_<stage>_v###.json`` atomically; idempotent for the same manifest."""
+        name = f"{manifest.job_id}_{manifest.stage}_v{manifest.version:03d}.json"
+        target = self.base / "pending" / name
+        if target.exists() or (self.base / "done" / name).exists():
+            return target
+        data = {
+            "manifest": str(manifest_path.resolve()),
+            "job_id": manifest.job_id,
+            "shot": manifest.shot,
+            "stage": manifest.stage,
+            "version": manifest.version,
+            "queued_at": time.time(),
+        }
+        tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+        return target
+
+    def reject(self, manifest_path: Path, reason: str) -> Path:
+        name = f"{manifest_path.parent.parent.name}_{manifest_path.parent.name}_{int(time.time() * 1000)}.txt"
+        target = self.base / "rejected" / name
+        target.write_text(f"{manifest_path}\n{reason}\n", encoding="utf-8")
+        return target
+
+    def pending(self) -> list[Path]:
+        return sorted(p for p in (self.base / "pending").glob("*.json") if not p.name.startswith("."))
+
+
+ImportHook = Callable[[Path, RenderManifest], None]
+
+
+class ManifestWatcher:
+    """Watches ``<project>/pipeline`` for finished renders and queues (or performs) their import."""
+
+    def __init__(self, project_root: str | os.PathLike[str], on_import: ImportHook | None = None) -> None:
+        self.root = Path(project_root)
+        self.imports = ImportQueue(self.root)
+        self.on_import = on_import
+        self.seen: set[Path] = set()
+        self.events: list[tuple[Path, float, str]] = []
+        self._lock = threading.Lock()
+
+    def handle(self, manifest_path: Path) -> str:
+        """Verify one manifest and queue its import; returns ``queued``, ``skipped`` or ``rejected``."""
+        manifest_path = manifest_path.resolve()
+        with self._lock:
+            if manifest_path in self.seen:
+                return "skipped"
+            self.seen.add(manifest_path)
+        try:
+            manifest = verify_manifest(manifest_path)
+        except PublishError as exc:
+            self.imports.reject(manifest_path, str(exc))
+            self.events.append((manifest_path, time.time(), "rejected"))
+            return "rejected"
+        if manifest.stage not in IMPORT_STAGES:
+            return "skipped"
+        if self.on_import is not None:
+            self.on_import(manifest_path, manifest)
+        else:
+            self.imports.queue(manifest_path, manifest)
+        self.events.append((manifest_path, time.time(), "queued"))
+        return "queued"
+
+    def sweep(self) -> list[str]:
+        """Handle every manifest already on disk (start-up and polling fallback)."""
+        return [self.handle(p) for p in sorted((self.root / "pipeline").glob(f"*/*/v*/{MANIFEST_NAME}"))]
+
+    def watch(self, stop: threading.Event, poll: bool = False, interval: float = 2.0) -> None:
+        """Run until ``stop`` is set: inotify (or polling) events on ``**/_manifest.json``."""
+        from watchdog.events import FileSystemEvent, PatternMatchingEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        watcher = self
+
+        class _Handler(PatternMatchingEventHandler):
+            def on_created(self, event: FileSystemEvent) -> None:
+                watcher.handle(Path(os.fsdecode(event.src_path)))
+
+            def on_moved(self, event: FileSystemEvent) -> None:
+                dest = Path(os.fsdecode(event.dest_path))
+                if dest.name == MANIFEST_NAME:
+                    watcher.handle(dest)
+
+        # The manifest appears by rename: the moved event's *destination* matches, so match loosely
+        # here and filter on the destination name in on_moved.
+        handler = _Handler(patterns=[f"**/{MANIFEST_NAME}", "**/*.json*"], ignore_directories=True)
+        observer = PollingObserver(timeout=interval) if poll else Observer()
+        (self.root / "pipeline").mkdir(parents=True, exist_ok=True)
+        observer.schedule(handler, str(self.root / "pipeline"), recursive=True)
+        observer.start()
+        try:
+            self.sweep()
+            while not stop.wait(interval):
+                if poll:
+                    self.sweep()
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
