@@ -101,19 +101,25 @@ class NukeInstall(SchemaModel):
         return self.edition != "nuke"
 
 
+def _version_match(path: str | os.PathLike[str]) -> re.Match[str] | None:
+    """The most specific version in a path: the last ``15.1v5`` form, else the last ``15.1``."""
+    matches = list(_VERSION_RE.finditer(str(path)))
+    with_release = [m for m in matches if m.group(3)]
+    return (with_release or matches or [None])[-1]
+
+
 def version_key(path: str | os.PathLike[str]) -> tuple[int, int, int]:
-    """Sort key ``(major, minor, release)`` from the last ``15.1v5`` in a path; ``(-1, -1, -1)`` if none."""
-    matches = _VERSION_RE.findall(str(path))
-    if not matches:
+    """Sort key ``(major, minor, release)`` of a path's version; ``(-1, -1, -1)`` if it has none."""
+    match = _version_match(path)
+    if match is None:
         return (-1, -1, -1)
-    major, minor, release = matches[-1]
-    return (int(major), int(minor), int(release or 0))
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
 
 
 def version_of(path: str | os.PathLike[str]) -> str | None:
     """``15.1v5`` (or ``15.1``) read from a path, or None."""
-    matches = list(_VERSION_RE.finditer(str(path)))
-    return matches[-1].group(0) if matches else None
+    match = _version_match(path)
+    return match.group(0) if match else None
 
 
 def edition_from_path(path: str | os.PathLike[str]) -> Edition:
@@ -285,6 +291,7 @@ def locate_nuke(
     folders = ", ".join(str(Path(root) / pattern) for root, pattern in globs) or "none for this OS"
     raise NukeNotFoundError(
         f"Nuke not found: ${ENV_EXECUTABLE} is not set, no nuke_executable in {CONFIG_NAME}, "
-        f"no nuke/Nuke* on PATH, nothing in the install folders ({folders})",
-        hint=f"set {ENV_EXECUTABLE}=/path/to/Nuke15.1 or use --backend native",
+        f"no nuke/Nuke* on PATH, nothing in the install folders ({folders}); "
+        f"set {ENV_EXECUTABLE} to the Nuke executable or use --backend native",
+        hint=f"e.g. export {ENV_EXECUTABLE}=/usr/local/Nuke15.1v5/Nuke15.1, or run with --backend native",
     )
