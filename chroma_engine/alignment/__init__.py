@@ -1,0 +1,42 @@
+"""Stage 2, alignment: the reference registered onto the source, the linked crop, subtitle keys.
+
+Conventions (see ``_geometry``): ``AlignmentRecord.matrix`` maps reference pixels to source pixels
+in OpenCV coordinates (y down, pixel centres on integers); ``transform`` holds the same mapping's
+similarity part as Nuke Transform knobs (y up, bottom-left origin, pivot at the reference centre);
+crop boxes are Nuke y-up ``box {x y r t}`` in source pixels.
+"""
+
+from ._align import align, align_single_pair, solve_alignment
+from ._crop import detect_subtitle, film_edge_side, picture_box
+from ._geometry import (
+    box_mask,
+    box_to_rows_cols,
+    corner_error,
+    matrix_to_transform,
+    rows_cols_to_box,
+    transform_to_matrix,
+)
+from ._register import Registration, register_pair, registration_quality, structure
+from ._warp import difference_image, training_mask, warp_reference
+
+__all__ = [
+    "Registration",
+    "align",
+    "align_single_pair",
+    "box_mask",
+    "box_to_rows_cols",
+    "corner_error",
+    "detect_subtitle",
+    "difference_image",
+    "film_edge_side",
+    "matrix_to_transform",
+    "picture_box",
+    "register_pair",
+    "registration_quality",
+    "rows_cols_to_box",
+    "solve_alignment",
+    "structure",
+    "training_mask",
+    "transform_to_matrix",
+    "warp_reference",
+]
