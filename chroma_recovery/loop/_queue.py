@@ -52,7 +52,12 @@ class JobQueue:
 
     def list(self, state: str) -> list[Path]:
         """Job files in a state, oldest first (by modification time, then name)."""
-        files = [p for p in self.folder(state).glob("*.json") if not p.name.startswith(".")]
+        # Job ids have no dots (schemas.SafeName), so <id>.result.json side files are not jobs.
+        files = [
+            p
+            for p in self.folder(state).glob("*.json")
+            if not p.name.startswith(".") and len(p.suffixes) == 1
+        ]
         return sorted(files, key=lambda p: (p.stat().st_mtime if p.exists() else 0, p.name))
 
     def submit(self, job_file: str | os.PathLike[str], job_id: str | None = None) -> Path:
