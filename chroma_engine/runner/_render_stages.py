@@ -16,6 +16,7 @@ from ..io import existing_versions, next_version_dir, to_printf, write_exr
 from ._context import ShotContext
 from ._evaluation import FrameScorer
 from ._manifest import MANIFEST_NAME, now, verify_sequence, write_manifest
+from ._pipeline import run_pipeline
 from ._prep_stages import load_pairs
 
 Progress = Callable[[str, int, int], None]
@@ -159,6 +160,7 @@ def run_inference(
     model_path: Path,
     device: str | None = None,
     progress: Progress = _noop,
+    io_workers: int = 4,
 ) -> RenderManifest:
     """Stage 4: restore every frame (scan Y' + predicted CbCr) to ``04_inference_render/<shot>/v###``."""
     from ..training import load_model, restore_frame
@@ -169,12 +171,20 @@ def run_inference(
     pattern, seq = _output_sequence(ctx, folder, ctx.job.output.naming)
     scorer = FrameScorer(ctx, curation, alignment, "ml")
     frames = list(ctx.job.media.source.frames)
-    for index, frame in enumerate(frames):
-        src = ctx.source.read(frame)
+
+    def process(frame: int, src: np.ndarray) -> np.ndarray:
         restored = restore_frame(model, src, device=device)
         scorer.add(frame, src, restored)  # luma identity is measured here, before any encoding
-        _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, alignment.cleanup_box))
-        progress("inference", index + 1, len(frames))
+        return apply_cleanup(restored, alignment.cleanup_box)
+
+    run_pipeline(
+        frames,
+        ctx.source.read,
+        process,
+        lambda f, rgb: _write_output(ctx, folder, pattern, f, rgb),
+        workers=io_workers,
+        on_frame=lambda done, total: progress("inference", done, total),
+    )
     files = verify_sequence(folder, pattern, frames)
     return write_manifest(
         ctx, "inference", folder, int(folder.name[1:]), files, started, output=seq, metrics=scorer.summary()
