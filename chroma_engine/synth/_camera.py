@@ -1,0 +1,180 @@
+"""Clean frames: a real photograph shipped in scikit-image, filmed by a slow virtual camera.
+
+The camera pans, zooms and rolls slightly over the shot (sub-pixel steps). Each frame is one
+``cv2.warpAffine`` of the photograph (bicubic) with an affine that maps frame pixels to photograph
+pixels (OpenCV convention: pixel centres at integer coordinates, y down). The window is sized so that
+every frame, and every reference frame (which adds its own small offset), stays inside the picture.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from schemas import SchemaModel
+
+#: Photographs bundled with scikit-image (no download): public domain or CC0 (restoration science §7).
+PHOTOS: tuple[str, ...] = ("astronaut", "coffee", "chelsea", "rocket", "motorcycle_left")
+_FILES = {
+    "astronaut": "astronaut.png",
+    "coffee": "coffee.png",
+    "chelsea": "chelsea.png",
+    "rocket": "rocket.jpg",
+    "motorcycle_left": "motorcycle_left.png",
+}
+
+
+@lru_cache(maxsize=8)
+def load_photo(name: str) -> np.ndarray:
+    """A bundled photograph as float32 HxWx3 display-referred 0-1 (read-only, cached).
+
+    Raises:
+        ValueError: ``name`` is not one of ``PHOTOS``.
+        FileNotFoundError: the scikit-image installation lacks the file.
+    """
+    if name not in _FILES:
+        raise ValueError(f"photo {name!r} is not one of {', '.join(PHOTOS)}")
+    import skimage.data
+
+    path = os.path.join(skimage.data.data_dir, _FILES[name])
+    bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise FileNotFoundError(f"{path}: bundled scikit-image photo is missing")
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+    rgb.setflags(write=False)
+    return rgb
+
+
+class CameraPath(SchemaModel):
+    """The virtual camera of one shot. Time ``t = index / (frames - 1)``; indices outside 0..frames-1
+    extrapolate the same motion (used by a reference with a frame offset).
+
+    Attributes:
+        photo: the photograph's name (``PHOTOS``).
+        width, height: frame size in pixels.
+        frames: frames in the shot.
+        start_x, start_y: window centre at t = 0, photograph pixels.
+        pan_x, pan_y: centre displacement over the whole shot, photograph pixels.
+        base_scale: photograph pixels per frame pixel at t = 0.
+        zoom: relative scale change over the shot (-0.05 = 5 % zoom in).
+        roll: rotation over the shot, degrees.
+    """
+
+    photo: str
+    width: int
+    height: int
+    frames: int
+    start_x: float
+    start_y: float
+    pan_x: float
+    pan_y: float
+    base_scale: float
+    zoom: float
+    roll: float
+
+    def time(self, index: float) -> float:
+        return float(index) / max(self.frames - 1, 1)
+
+    def affine(self, index: float) -> np.ndarray:
+        """2x3 matrix: frame pixel -> photograph pixel at frame ``index`` (may be fractional)."""
+        t = self.time(index)
+        return _window_affine(
+            self.width,
+            self.height,
+            self.start_x + self.pan_x * t,
+            self.start_y + self.pan_y * t,
+            self.base_scale * (1.0 + self.zoom * t),
+            self.roll * t,
+        )
+
+    def render(self, index: float, extra: np.ndarray | None = None) -> np.ndarray:
+        """The clean frame ``index``; ``extra`` (2x3, output pixel -> frame pixel) re-frames it first."""
+        matrix = self.affine(index)
+        if extra is not None:
+            matrix = compose(matrix, extra)
+        photo = load_photo(self.photo)
+        out = cv2.warpAffine(
+            photo,
+            matrix,
+            (self.width, self.height),
+            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT_101,
+        )
+        return np.clip(out, 0.0, 1.0)
+
+
+def _window_affine(width: int, height: int, cx: float, cy: float, scale: float, roll: float) -> np.ndarray:
+    """Frame pixel -> photograph pixel for a window centred at (cx, cy), scaled and rolled (degrees)."""
+    theta = np.deg2rad(roll)
+    cos, sin = np.cos(theta) * scale, np.sin(theta) * scale
+    fx, fy = (width - 1) / 2.0, (height - 1) / 2.0
+    return np.array([[cos, -sin, cx - cos * fx + sin * fy], [sin, cos, cy - sin * fx - cos * fy]])
+
+
+def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """2x3 affine ``outer o inner`` (apply ``inner`` first)."""
+    full = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
+    return full[:2]
+
+
+def invert(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a 2x3 affine."""
+    return np.asarray(cv2.invertAffineTransform(np.asarray(matrix, dtype=np.float64)), dtype=np.float64)
+
+
+def plan_camera(
+    photo: str,
+    width: int,
+    height: int,
+    frames: int,
+    rng: np.random.Generator,
+    indices: range,
+    reframes: tuple[np.ndarray, ...] = (),
+) -> CameraPath:
+    """Draw a slow camera move and size its window so every needed view stays inside the photograph.
+
+    Args:
+        photo: photograph name.
+        width, height, frames: the shot.
+        rng: the shot's generator.
+        indices: every frame index that will be rendered (a reference offset extends 0..frames-1).
+        reframes: extra 2x3 (output -> frame) re-framings that must also stay inside (the reference).
+    """
+    ph, pw = load_photo(photo).shape[:2]
+    short = float(min(pw, ph))
+    angle = rng.uniform(0.0, 2 * np.pi)
+    travel = rng.uniform(0.04, 0.08) * short
+    zoom = float(rng.uniform(-0.06, 0.04))
+    roll = float(rng.uniform(-0.8, 0.8))
+    pan_x, pan_y = travel * np.cos(angle), travel * np.sin(angle)
+    start_x, start_y = (pw - 1) / 2.0 - pan_x / 2.0, (ph - 1) / 2.0 - pan_y / 2.0
+    corners = np.array([[0, 0, 1], [width - 1, 0, 1], [0, height - 1, 1], [width - 1, height - 1, 1]], float)
+    views = [np.array([[1.0, 0, 0], [0, 1.0, 0]]), *reframes]
+    probe = CameraPath(
+        photo=photo,
+        width=width,
+        height=height,
+        frames=frames,
+        start_x=float(start_x),
+        start_y=float(start_y),
+        pan_x=float(pan_x),
+        pan_y=float(pan_y),
+        base_scale=1.0,
+        zoom=zoom,
+        roll=roll,
+    )
+    limit = np.inf
+    for index in indices:
+        matrix = probe.affine(index)
+        centre = matrix[:, 2] + matrix[:, :2] @ np.array([(width - 1) / 2.0, (height - 1) / 2.0])
+        for view in views:
+            points = (compose(matrix, view) @ corners.T).T  # photograph coords at base_scale 1
+            offsets = points - centre  # scale linearly with base_scale about the centre
+            for axis, size in ((0, pw), (1, ph)):
+                room_hi, room_lo = (size - 1) - centre[axis], centre[axis]
+                pos, neg = offsets[:, axis].max(), -offsets[:, axis].min()
+                limit = min(limit, room_hi / pos if pos > 0 else np.inf, room_lo / neg if neg > 0 else np.inf)
+    return probe.model_copy(update={"base_scale": float(0.97 * limit)})
