@@ -1,0 +1,101 @@
+"""Throughput benchmarks: inference frames/s (model alone, end to end with EXR I/O) vs I/O alone."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..colour import ACES2065_1, REC709_DISPLAY, convert
+from ..io import read_image, write_exr
+from ..runner._pipeline import run_pipeline
+
+
+def _sync(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def model_alone_fps(
+    model, frame: np.ndarray, device: str, repeats: int = 30, autocast: str | None = None
+) -> float:  # type: ignore[no-untyped-def]
+    """Frames/s of the model on one resident frame (no host transfers, no I/O)."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))[None].to(device)
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(autocast or "", None)
+    with torch.inference_mode():
+        for _ in range(3):
+            _run(model, x, device, dtype)
+        _sync(device)
+        started = time.perf_counter()
+        for _ in range(repeats):
+            _run(model, x, device, dtype)
+        _sync(device)
+    return repeats / (time.perf_counter() - started)
+
+
+def _run(model, x, device: str, dtype):  # type: ignore[no-untyped-def]
+    import torch
+
+    if dtype is None:
+        return model(x)
+    with torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=dtype):
+        return model(x)
+
+
+def write_test_sequence(folder: Path, frames: int, height: int, width: int, seed: int = 0) -> str:
+    """A Rec.709 EXR half DWAA test sequence with film-like texture; returns its %04d pattern."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([xx / width, yy / height, 0.5 + 0.3 * np.sin(xx / 37.0) * np.cos(yy / 23.0)], axis=-1)
+    pattern = str(folder / "SRC_%04d.exr")
+    for frame in range(1, frames + 1):
+        noisy = base + rng.normal(0, 0.02, base.shape).astype(np.float32)
+        write_exr(pattern % frame, np.clip(noisy, 0, 1).astype(np.float32), REC709_DISPLAY)
+    return pattern
+
+
+def io_only_fps(pattern: str, out_folder: Path, frames: int, workers: int = 8) -> float:
+    """Read + colour convert + write DWAA with no model, through the same pipeline."""
+    out_folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    run_pipeline(
+        list(range(1, frames + 1)),
+        lambda f: read_image(pattern % f),
+        lambda f, rgb: rgb,
+        lambda f, rgb: write_exr(
+            out_folder / f"IO_{f:04d}.exr", convert(rgb, REC709_DISPLAY, ACES2065_1), ACES2065_1
+        ),
+        workers=workers,
+    )
+    return frames / (time.perf_counter() - started)
+
+
+def end_to_end_fps(
+    model,
+    pattern: str,
+    out_folder: Path,
+    frames: int,
+    device: str,
+    workers: int = 8,  # type: ignore[no-untyped-def]
+    autocast: str | None = None,
+) -> float:
+    """Read, restore (scan Y' + predicted CbCr), convert to ACES2065-1, write DWAA: frames/s."""
+    from ..training import restore_frame
+
+    out_folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    run_pipeline(
+        list(range(1, frames + 1)),
+        lambda f: read_image(pattern % f),
+        lambda f, rgb: restore_frame(model, rgb, device=device, autocast=autocast, tile=4096),
+        lambda f, rgb: write_exr(
+            out_folder / f"ML_{f:04d}.exr", convert(rgb, REC709_DISPLAY, ACES2065_1), ACES2065_1
+        ),
+        workers=workers,
+    )
+    return frames / (time.perf_counter() - started)

@@ -1,0 +1,159 @@
+"""All GPU numbers in one process: ``python -m chroma_engine.bench.gpu --out DIR`` (on the GPU machine).
+
+1. Training: steps/s and time-to-quality for a 4-pair severe synthetic shot at 2048x1556, patch 512,
+   batch 3. Training runs in chunks; after each chunk the held-out frames are restored and scored
+   (mean CIEDE2000 vs TRUTH); time-to-quality = wall time (training only) until the held-out dE00 is
+   within 5 % of the final value.
+2. Inference at 2048x1556: model alone (fp32 / bf16 / fp16, resident frame), end to end with EXR I/O
+   (read, restore, OCIO to ACES2065-1, write half DWAA, pipelined) vs EXR read+write alone.
+Writes ``gpu.json`` and ``gpu.md``. ``--quick`` shrinks everything so the script is testable on a CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._record import machine_info, write_result
+from ._throughput import end_to_end_fps, io_only_fps, model_alone_fps, write_test_sequence
+
+
+def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk: int, device: str) -> dict:
+    from schemas import load_job
+
+    from ..metrics import delta_e00
+    from ..runner import ShotContext
+    from ..runner._prep_stages import load_pairs, run_alignment, run_curation
+    from ..synth import synthesize_shot
+    from ..training import TrainingPair, ground_truth, restore_frame, train
+
+    synthesize_shot(out / "shot", frames=12, width=width, height=height, severity="severe", seed=1)
+    job = load_job(out / "shot" / "job.json")
+    job = job.model_copy(
+        update={
+            "training": job.training.model_copy(
+                update={
+                    "patch_size": 512 if min(width, height) >= 600 else 128,
+                    "batch_size": 3,
+                    "checkpoint_interval": chunk,
+                    "contact_sheet_interval": 10 * chunk,
+                    "device": device,
+                }
+            )
+        }
+    )
+    ctx = ShotContext.from_job(job)
+    curation = run_curation(ctx, count=4)
+    alignment = run_alignment(ctx, curation)
+    frames = [*curation.training_frames, curation.preview_frame]
+    loaded = load_pairs(ctx, curation, alignment, frames)
+    median = job.reference_cleanup.median_size
+    pairs = [
+        TrainingPair(
+            frame=p.frame, source=p.source, target=ground_truth(p.source, p.reference, median), mask=p.mask
+        )
+        for p in loaded
+    ]
+    held = [f for f in job.media.source.frames if f not in curation.training_frames][::3][:3]
+    truths = {f: ctx.truth.read(f) for f in held}  # type: ignore[union-attr]
+    sources = {f: ctx.source.read(f) for f in held}
+    curve, train_seconds, steps_done = [], 0.0, 0
+    folder = out / "train"
+    result = None
+    while steps_done < total_steps:
+        steps_done = min(total_steps, steps_done + chunk)
+        started = time.perf_counter()
+        result = train(job, pairs[:-1], pairs[-1], folder, steps=steps_done, device=device, resume=True)
+        train_seconds += time.perf_counter() - started
+        model = result.model if hasattr(result, "model") else None
+        if model is None:
+            from ..training import load_model
+
+            model = load_model(result.torchscript, device=device)
+        scores = [delta_e00(restore_frame(model, sources[f], device=device), truths[f]) for f in held]
+        curve.append(
+            {"steps": steps_done, "train_seconds": train_seconds, "heldout_de00": float(np.mean(scores))}
+        )
+    final = curve[-1]["heldout_de00"]
+    reached = next(c for c in curve if c["heldout_de00"] <= 1.05 * final)
+    return {
+        "steps_per_second": total_steps / train_seconds if train_seconds else float("nan"),
+        "final_heldout_de00": final,
+        "time_to_within_5pct_s": reached["train_seconds"],
+        "steps_to_within_5pct": reached["steps"],
+        "curve": curve,
+        "model_path": str(result.torchscript) if result else "",
+        "patch": job.training.patch_size,
+        "batch": job.training.batch_size,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (CPU smoke test)")
+    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--frames", type=int, default=48)
+    args = parser.parse_args(argv)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    width, height = (160, 128) if args.quick else (2048, 1556)
+    steps, chunk, frames = (40, 20, 4) if args.quick else (args.steps, args.chunk, args.frames)
+    work = args.out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    ttq = _time_to_quality(work, width, height, steps, chunk, device)
+    print(
+        f"training: {ttq['steps_per_second']:.1f} steps/s, "
+        f"final held-out dE00 {ttq['final_heldout_de00']:.3f}, "
+        f"within 5 % after {ttq['time_to_within_5pct_s']:.1f}s",
+        flush=True,
+    )
+
+    from ..io import read_image
+    from ..training import load_model
+
+    model = load_model(ttq["model_path"], device=device)
+    pattern = write_test_sequence(work, frames, height, width)
+    frame = read_image(pattern % 1)
+    alone = {
+        p or "fp32": model_alone_fps(model, frame, device, repeats=5 if args.quick else 50, autocast=p)
+        for p in (None, "bf16", "fp16")
+    }
+    io_fps = io_only_fps(pattern, work / "io_only", frames)
+    e2e = {
+        p or "fp32": end_to_end_fps(model, pattern, work / f"e2e_{p or 'fp32'}", frames, device, autocast=p)
+        for p in (None, "bf16")
+    }
+    best_e2e = max(e2e.values())
+    data = {
+        "machine": machine_info(),
+        "device": device,
+        "size": [width, height],
+        "training": ttq,
+        "inference_model_alone_fps": alone,
+        "io_only_fps": io_fps,
+        "end_to_end_fps": e2e,
+        "end_to_end_over_io": best_e2e / io_fps,
+        "targets": {"time_to_quality_s": 300, "model_alone_fps": 100, "e2e_over_io": 0.9},
+    }
+    rows = [
+        ["training steps/s (patch %d, batch %d)" % (ttq["patch"], ttq["batch"]), ttq["steps_per_second"]],
+        ["time to within 5% of final held-out dE00 (s)", ttq["time_to_within_5pct_s"]],
+        ["final held-out dE00", ttq["final_heldout_de00"]],
+        *[[f"model alone fps {k} ({width}x{height})", v] for k, v in alone.items()],
+        ["EXR read+write only fps", io_fps],
+        *[[f"end to end fps {k}", v] for k, v in e2e.items()],
+        ["end to end / I/O only", best_e2e / io_fps],
+    ]
+    write_result(args.out, "gpu", data, ["measure", "value"], rows)
+    for row in rows:
+        print(f"{row[0]}: {row[1]:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
