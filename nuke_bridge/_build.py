@@ -22,7 +22,7 @@ from schemas import STAGES, AlignmentRecord, CurationRecord, ShotJob
 
 from ._errors import NukeBridgeError, StageInputError
 from ._graph import Graph
-from ._stage_common import STAGE_DIRS, BuildOptions, stage_dir
+from ._stage_common import STAGE_DIRS, BuildOptions, project_path, stage_dir, training_input
 from ._stages_prep import build_alignment, build_curation
 from ._stages_render import build_inference, build_matchgrade, build_training
 from ._writer import write_nk
@@ -129,6 +129,24 @@ def write_text_atomic(path: Path, text: str) -> None:
         ) from exc
 
 
+def probe_source_size(job: ShotJob) -> tuple[int, int] | None:
+    """(width, height) of the training input's first frame on disk, or ``None`` when absent/unreadable."""
+    seq = training_input(job)
+    path = Path(project_path(job, seq.frame_path(seq.first_frame)))
+    if not path.is_file():
+        return None
+    import OpenImageIO as oiio
+
+    image = oiio.ImageInput.open(str(path))
+    if image is None:
+        return None
+    try:
+        spec = image.spec()
+        return int(spec.full_width or spec.width), int(spec.full_height or spec.height)
+    finally:
+        image.close()
+
+
 def build_scripts(
     job: ShotJob,
     out_root: str | os.PathLike[str] | None = None,
@@ -147,7 +165,9 @@ def build_scripts(
         out_root: project root the ``pipeline/`` tree lives in (default ``job.project.root``).
         stages: stage names (default: all; MatchGrade only when enabled).
         nuke_version: ``version`` line of the scripts.
-        options: further options (its ``render_version`` and ``script_paths`` are set here).
+        options: further options (its ``render_version`` and ``script_paths`` are set here). Without
+            options and without an alignment record, the source size is probed from the first
+            source frame on disk (OpenImageIO), else 1920x1080.
         curation, alignment: engine records; by default read from the stage folders when present.
         use_records: read ``curation.json``/``alignment.json`` when not passed explicitly.
 
@@ -167,6 +187,9 @@ def build_scripts(
     version = next_version(job, wanted)
     paths = {stage: script_path(job, stage, version) for stage in wanted}
     base = options or BuildOptions()
+    if alignment is None and options is None:
+        probed = probe_source_size(job)
+        base = replace(base, source_size=probed) if probed else base
     opts = replace(
         base, nuke_version=nuke_version, render_version=version, script_paths=tuple(sorted(paths.items()))
     )

@@ -113,3 +113,16 @@ def test_golden_scripts(name: str, stage: str, records: bool) -> None:
     assert path.read_text(encoding="utf-8") == text
     back = read_nk(path)
     assert write_nk(back) == text
+
+
+def test_source_size_probed_from_first_frame(tmp_path: Path) -> None:
+    oiio = pytest.importorskip("OpenImageIO")
+    job = make_job(str(tmp_path))
+    media = tmp_path / "media"
+    media.mkdir()
+    image = oiio.ImageBuf(oiio.ImageSpec(64, 48, 3, "half"))
+    assert image.write(str(media / "FILM_SOURCE_1001.exr"))
+    script = build_scripts(job, stages=["inference"], use_records=False)["inference"]
+    graph = read_nk(script)
+    assert graph.root is not None and graph.root["format"] == "64 48 0 0 64 48 1 sh010_64x48"
+    assert graph["Crop_CLEANUP"]["box"].items == (0, 0, 64, 48)  # type: ignore[union-attr]
