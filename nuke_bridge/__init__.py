@@ -4,11 +4,16 @@ Generation is pure Python (a node-graph model, a deterministic writer and a read
 lives in the runner modules. Nothing here imports ``nuke``.
 """
 
+from ._backend import StageRun, apply_edition_limits, check_edition, run_stages_with_nuke, select_backend
 from ._build import BUILDERS, build_all, build_scripts, load_records, next_version, script_path
+from ._catfile import CatFileError, build_catfile_graph, check_torchscript, create_cat_file
+from ._commands import RunOptions, render_script, train_script
 from ._errors import GraphError, NkParseError, NukeBridgeError, StageInputError
 from ._graph import Array, Curve, Expr, Graph, KnobValue, Node, Raw, array
 from ._layout import add_backdrop, auto_layout
+from ._locate import ENV_EXECUTABLE, NukeInstall, NukeNotFoundError, find_nuke, locate_nuke
 from ._reader import parse_nk, read_nk
+from ._runner import NukeEvent, NukeRenderError, NukeRunResult, NukeTimeoutError
 from ._stage_common import NUKE_OCIO_CONFIG, STAGE_DIRS, BuildOptions, nuke_colourspace
 from ._stages_prep import build_alignment, build_curation
 from ._stages_render import build_inference, build_matchgrade, build_training
@@ -18,7 +23,9 @@ __all__ = [
     "Array",
     "BUILDERS",
     "BuildOptions",
+    "CatFileError",
     "Curve",
+    "ENV_EXECUTABLE",
     "Expr",
     "Graph",
     "GraphError",
@@ -27,27 +34,46 @@ __all__ = [
     "NkParseError",
     "Node",
     "NukeBridgeError",
+    "NukeEvent",
+    "NukeInstall",
+    "NukeNotFoundError",
+    "NukeRenderError",
+    "NukeRunResult",
+    "NukeTimeoutError",
     "Raw",
+    "RunOptions",
     "STAGE_DIRS",
     "StageInputError",
+    "StageRun",
     "add_backdrop",
+    "apply_edition_limits",
     "array",
     "auto_layout",
     "build_alignment",
     "build_all",
+    "build_catfile_graph",
     "build_curation",
     "build_inference",
     "build_matchgrade",
     "build_scripts",
     "build_training",
+    "check_edition",
+    "check_torchscript",
+    "create_cat_file",
+    "find_nuke",
     "format_value",
     "load_records",
+    "locate_nuke",
     "next_version",
     "normalise_version",
     "nuke_colourspace",
     "parse_nk",
     "quote",
     "read_nk",
+    "render_script",
+    "run_stages_with_nuke",
     "script_path",
+    "select_backend",
+    "train_script",
     "write_nk",
 ]

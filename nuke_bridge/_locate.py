@@ -105,7 +105,8 @@ def _version_match(path: str | os.PathLike[str]) -> re.Match[str] | None:
     """The most specific version in a path: the last ``15.1v5`` form, else the last ``15.1``."""
     matches = list(_VERSION_RE.finditer(str(path)))
     with_release = [m for m in matches if m.group(3)]
-    return (with_release or matches or [None])[-1]
+    chosen = with_release or matches
+    return chosen[-1] if chosen else None
 
 
 def version_key(path: str | os.PathLike[str]) -> tuple[int, int, int]:
