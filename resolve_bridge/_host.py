@@ -91,7 +91,7 @@ def get_resolve(globals_dict: Mapping[str, Any] | None = None) -> Any:
         return candidate
     tried.append("menu global 'resolve' " + ("absent" if candidate is None else "has no GetVersion"))
     app = env.get("app")
-    if has_method(app, "GetResolve"):
+    if app is not None and has_method(app, "GetResolve"):
         candidate = app.GetResolve()
         if _is_resolve(candidate):
             return candidate

@@ -226,9 +226,10 @@ def import_render(resolve: Any, project_root: Path, render: RenderInput, report:
         newest = all(_version_of(i) < render.version for i in existing)
         if newest:
             for item in existing:
+                old_version = _version_of(item)
                 archive = _superseded_track(timeline, track_name, FrameSpan.from_item(item))
                 _move_item(timeline, media_pool, item, archive)
-                report.superseded.append(f"{track_name} {render.shot} v{_version_of(item):03d} -> V{archive}")
+                report.superseded.append(f"{track_name} {render.shot} v{old_version:03d} -> V{archive}")
             target = track
         else:
             target = _superseded_track(timeline, track_name, span)

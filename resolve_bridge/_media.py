@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from schemas import SequenceRef
@@ -162,7 +161,8 @@ def clip_as_sequence(clip: Any, what: str) -> SequenceRef:
     folder, prefix, suffix = key
     first, last = clip_frames(clip)
     is_still = str(props.get("Type") or "") == "Still"
-    if is_still or Path(suffix).suffix.lower() not in IMAGE_EXTENSIONS or not suffix.startswith("."):
+    extension = "." + suffix.rsplit(".", 1)[-1].lower() if "." in suffix else ""
+    if is_still or extension not in IMAGE_EXTENSIONS:
         raise BridgeError(
             f"{what}: {props.get('File Name') or props.get('File Path')} is not an image sequence",
             hint="Send Shot to ML works on EXR/DPX/TIFF sequences, not movie files",
