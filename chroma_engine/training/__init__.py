@@ -1,0 +1,35 @@
+"""Training (stage 03) and inference of the per-shot chroma model.
+
+Ground truth = the scan's Y' + the median-cleaned reference's CbCr; the model (``ChromaNet``) sees
+the scan's R'G'B' and predicts CbCr only; every output is the scan's own Y' recombined with it.
+"""
+
+from ._bench import gpu_bench
+from ._inference import export_torchscript, load_model, resolve_device, restore_frame
+from ._median import bench_median, median_accuracy, median_clean
+from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
+from ._train import TrainingResult, checkpoint_path, newest_checkpoint, train
+from ._truth import TrainingPair, gamut_fit_chroma, ground_truth
+
+__all__ = [
+    "MODEL_SIZES",
+    "RECEPTIVE_RADIUS",
+    "ChromaNet",
+    "TrainingPair",
+    "TrainingResult",
+    "bench_median",
+    "build_model",
+    "checkpoint_path",
+    "export_torchscript",
+    "gamut_fit_chroma",
+    "gpu_bench",
+    "ground_truth",
+    "load_model",
+    "median_accuracy",
+    "median_clean",
+    "newest_checkpoint",
+    "parameter_count",
+    "resolve_device",
+    "restore_frame",
+    "train",
+]

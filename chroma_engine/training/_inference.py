@@ -1,0 +1,164 @@
+"""Inference: devices, model files (checkpoint or TorchScript), exact tiled restoration of frames.
+
+Tiling is overlap-and-crop: the frame is cut into ``tile`` x ``tile`` cores, each run with
+``overlap`` pixels of context on every side (at least the model's receptive radius), and the cores
+are cross-faded over a narrow band inside that context. Every kept pixel saw its whole receptive
+field and tile origins sit on the U-Net's 4-pixel grid, so the tiled result equals the untiled one
+to float rounding (no seams).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._errors import TrainingError
+from ..io import atomic_target
+from ._model import RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
+
+#: Cross-fade band (pixels on each side of a core boundary).
+BLEND = 8
+
+
+def resolve_device(name: str | torch.device | None = None) -> torch.device:
+    """``auto``/None -> CUDA when present else CPU; ``ddp`` -> the first GPU; else ``torch.device(name)``."""
+    if isinstance(name, torch.device):
+        return name
+    if name in (None, "auto", "ddp"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(f"device {name!r} requested but CUDA is not available", hint="use device 'auto'")
+    return device
+
+
+def export_torchscript(model: nn.Module, path: str | os.PathLike[str]) -> Path:
+    """Script ``model`` (a ``ChromaNet``) on CPU in float32 and save it atomically (CatFileCreator .pt)."""
+    target = Path(path)
+    if isinstance(model, torch.jit.ScriptModule):
+        scripted = model
+    else:
+        cpu_model = ChromaNet(**model.config()) if isinstance(model, ChromaNet) else model
+        if isinstance(model, ChromaNet):
+            cpu_model.load_state_dict({k: v.detach().cpu().float() for k, v in model.state_dict().items()})
+        try:
+            scripted = torch.jit.script(cpu_model.eval())
+        except Exception as exc:  # TorchScript raises several unrelated types
+            raise TrainingError(f"{target}: TorchScript export failed: {exc}") from exc
+    with atomic_target(target) as tmp:
+        scripted.save(str(tmp))
+    return target
+
+
+def _is_torchscript(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith("constants.pkl") or "/code/" in name for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def load_model(path: str | os.PathLike[str], device: str | torch.device | None = "cpu") -> nn.Module:
+    """Load a training checkpoint / exported model (``ChromaNet``) or a TorchScript file, in eval mode."""
+    source = Path(path)
+    if not source.is_file():
+        raise TrainingError(f"{source}: model file not found", hint="train the shot first")
+    dev = resolve_device(device)
+    if _is_torchscript(source):
+        return torch.jit.load(str(source), map_location=dev).eval()
+    try:
+        state = torch.load(str(source), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise TrainingError(
+            f"{source}: unreadable checkpoint ({exc})", hint="the file may be truncated"
+        ) from exc
+    if not isinstance(state, dict) or "model_state" not in state or "model_config" not in state:
+        raise TrainingError(f"{source}: not a chroma-recovery checkpoint (no model_state/model_config)")
+    model = ChromaNet(**state["model_config"])
+    model.load_state_dict(state["model_state"])
+    return model.to(dev).eval()
+
+
+def _starts(total: int, tile: int) -> list[int]:
+    return list(range(0, total, tile))
+
+
+def _ramp(length: int, lo_band: int, hi_band: int) -> np.ndarray:
+    """1-D weights over an extended core: linear rise over the first ``2*lo_band``, fall at the end."""
+    pos = np.arange(length, dtype=np.float32) + 0.5
+    weight = np.ones(length, np.float32)
+    if lo_band:
+        weight = np.minimum(weight, pos / (2 * lo_band))
+    if hi_band:
+        weight = np.minimum(weight, (length - pos) / (2 * hi_band))
+    return np.clip(weight, 0.0, 1.0)
+
+
+def _run(model: nn.Module, x: torch.Tensor, autocast: str | None) -> torch.Tensor:
+    if autocast is None:
+        return model(x).float()
+    dtype = torch.bfloat16 if autocast == "bf16" else torch.float16
+    with torch.autocast(device_type=x.device.type, dtype=dtype):
+        return model(x).float()
+
+
+def restore_frame(
+    model: nn.Module,
+    src_rgb: np.ndarray,
+    *,
+    tile: int = 1024,
+    overlap: int = 32,
+    device: str | torch.device | None = None,
+    autocast: str | None = None,
+) -> np.ndarray:
+    """Restore one frame: the scan's Y' with the model's CbCr, as float32 HxWx3 R'G'B'.
+
+    Args:
+        model: a ``ChromaNet`` or its TorchScript (``forward``: raw 1x3xHxW -> R'G'B').
+        src_rgb: the scan, HxWx3(+) display-referred R'G'B' (alpha ignored).
+        tile: core tile edge (rounded up to a multiple of 4); frames that fit are run whole.
+        overlap: context margin per side, raised to the model's receptive radius when smaller.
+        device: None = the model's device.
+        autocast: None (float32), ``"bf16"`` or ``"fp16"``.
+    """
+    if src_rgb.ndim != 3 or src_rgb.shape[2] < 3:
+        raise TrainingError(f"restore_frame: expected an HxWx3 frame, got shape {src_rgb.shape}")
+    param = next(iter(model.parameters()), None)
+    dev = resolve_device(device) if device is not None else (param.device if param is not None else None)
+    dev = dev or torch.device("cpu")
+    height, width = src_rgb.shape[:2]
+    mult = SIZE_MULTIPLE
+    tile = max(mult, -(-int(tile) // mult) * mult)
+    margin = -(-max(int(overlap), RECEPTIVE_RADIUS + BLEND) // mult) * mult
+    x = torch.from_numpy(np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)).permute(2, 0, 1)[None]
+    with torch.inference_mode():
+        if height <= tile and width <= tile:
+            return _run(model, x.to(dev), autocast)[0].permute(1, 2, 0).cpu().numpy()
+        pad_h, pad_w = (-height) % mult, (-width) % mult
+        xp = torch.nn.functional.pad(x, [0, pad_w, 0, pad_h], mode="replicate")
+        hp, wp = height + pad_h, width + pad_w
+        acc = np.zeros((hp, wp, 3), np.float32)
+        wsum = np.zeros((hp, wp, 1), np.float32)
+        band = min(BLEND, margin - RECEPTIVE_RADIUS) if margin > RECEPTIVE_RADIUS else 0
+        for y0 in _starts(hp, tile):
+            y1 = min(y0 + tile, hp)
+            for x0 in _starts(wp, tile):
+                x1 = min(x0 + tile, wp)
+                wy0, wy1 = max(0, y0 - margin), min(hp, y1 + margin)
+                wx0, wx1 = max(0, x0 - margin), min(wp, x1 + margin)
+                out = _run(model, xp[:, :, wy0:wy1, wx0:wx1].to(dev), autocast)[0].permute(1, 2, 0)
+                out_np = out.cpu().numpy()
+                # Extended core: the core plus ``band`` on interior sides, cross-faded with neighbours.
+                by0, by1 = y0 - (band if y0 > 0 else 0), y1 + (band if y1 < hp else 0)
+                bx0, bx1 = x0 - (band if x0 > 0 else 0), x1 + (band if x1 < wp else 0)
+                wy = _ramp(by1 - by0, band if y0 > 0 else 0, band if y1 < hp else 0)
+                wx = _ramp(bx1 - bx0, band if x0 > 0 else 0, band if x1 < wp else 0)
+                weight = (wy[:, None] * wx[None, :])[..., None]
+                acc[by0:by1, bx0:bx1] += out_np[by0 - wy0 : by1 - wy0, bx0 - wx0 : bx1 - wx0] * weight
+                wsum[by0:by1, bx0:bx1] += weight
+        return (acc / np.maximum(wsum, 1e-12))[:height, :width]

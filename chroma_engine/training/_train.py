@@ -1,0 +1,298 @@
+"""``train``: per-shot optimisation with atomic, resumable checkpoints, contact sheets and exports.
+
+Layout written under ``out_dir``::
+
+    checkpoints/ckpt_<step>.pt     model + optimizer + scheduler + step + RNG + loss history
+    contact_sheets/step_<step>.png input | prediction | ground truth (held-out preview crop)
+    loss.csv, loss.png             training curve (and preview CbCr L1 at contact-sheet steps)
+    model/chroma_model.pt          final weights + config (``load_model``)
+    model/chroma_torchscript.pt    TorchScript for Nuke CatFileCreator (``forward``: 1x3xHxW -> same)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from schemas import SchemaModel, ShotJob
+
+from .._errors import TrainingError
+from ..io import atomic_target
+from ._inference import export_torchscript, resolve_device, restore_frame
+from ._model import ChromaNet, build_model, parameter_count
+from ._patches import PatchSampler, effective_patch, masked_l1
+from ._report import cbcr_l1, delta_e00, preview_crop, write_contact_sheet, write_loss_csv, write_loss_png
+from ._truth import TrainingPair
+
+_CKPT_RE = re.compile(r"^ckpt_(\d+)\.pt$")
+#: Steps between loss read-backs on GPU (each read-back synchronises the device).
+_GPU_FLUSH = 25
+
+ProgressFn = Callable[[int, int, float], None]
+
+
+class TrainingResult(SchemaModel):
+    """What ``train`` produced (all paths absolute)."""
+
+    checkpoint: str
+    model_file: str
+    torchscript: str
+    loss_csv: str
+    loss_png: str
+    contact_sheets: tuple[str, ...]
+    steps: int
+    resumed_from: int | None
+    seconds: float
+    steps_per_second: float
+    device: str
+    model_size: str
+    parameters: int
+    patch_size: int
+    batch_size: int
+    final_loss: float
+    preview_frame: int | None
+    preview_cbcr_l1: float | None
+    preview_delta_e00: float | None
+
+
+def checkpoint_path(out_dir: str | os.PathLike[str], step: int) -> Path:
+    """``out_dir/checkpoints/ckpt_<step>.pt`` (step zero-padded to 7 digits)."""
+    return Path(out_dir) / "checkpoints" / f"ckpt_{step:07d}.pt"
+
+
+def newest_checkpoint(out_dir: str | os.PathLike[str]) -> Path | None:
+    """The checkpoint with the highest step under ``out_dir/checkpoints``, or None."""
+    folder = Path(out_dir) / "checkpoints"
+    if not folder.is_dir():
+        return None
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _CKPT_RE.match(p.name))]
+    return max(found)[1] if found else None
+
+
+def _save(path: Path, payload: dict[str, Any]) -> None:
+    with atomic_target(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def _lr_lambda(total: int) -> Callable[[int], float]:
+    warm = max(1, total // 50)
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        progress = (step - warm) / max(1, total - warm)
+        return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def _initial_state(path: str, job: ShotJob) -> dict[str, Any]:
+    root = Path(job.project.root)
+    source = Path(path) if Path(path).is_absolute() else root / path
+    try:
+        return torch.load(str(source), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise TrainingError(
+            f"training.initial_weights: cannot read {source} ({exc})", hint="point it at a chroma model .pt"
+        ) from exc
+
+
+def train(
+    job: ShotJob,
+    pairs: list[TrainingPair],
+    preview: TrainingPair | None,
+    out_dir: str | os.PathLike[str],
+    *,
+    steps: int | None = None,
+    device: str | torch.device | None = None,
+    resume: bool = True,
+    progress: ProgressFn | None = None,
+) -> TrainingResult:
+    """Train the shot's chroma model and export it.
+
+    Args:
+        job: the shot job; ``job.training`` gives batch, patch, steps, lr, seed, intervals, size, device.
+        pairs: aligned training pairs (targets from ``ground_truth``; masks exclude unusable pixels).
+        preview: the held-out frame (never trained on) for contact sheets and metrics, or None.
+        out_dir: the training folder (see the module docstring for its layout).
+        steps: total steps, overriding ``job.training.total_steps`` (demo / bench).
+        device: overrides ``job.training.device``.
+        resume: continue from the newest checkpoint in ``out_dir`` when there is one.
+        progress: called as ``progress(step, total, loss)``; an exception raised there stops training
+            (the newest checkpoint stays valid, so a later call resumes).
+    """
+    cfg = job.training
+    total = int(steps if steps is not None else cfg.total_steps)
+    if total < 1:
+        raise TrainingError(f"steps must be >= 1, got {total}")
+    dev = resolve_device(device if device is not None else cfg.device)
+    out = Path(out_dir)
+    torch.manual_seed(cfg.seed)
+    patch = effective_patch(cfg.patch_size, pairs)
+    model = build_model(cfg.model_size).to(dev)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
+    sampler = PatchSampler(pairs, patch, dev, cfg.seed)
+    history: list[dict[str, Any]] = []
+    start, seconds_before, resumed_from = 0, 0.0, None
+    latest = newest_checkpoint(out) if resume else None
+    if latest is not None:
+        state = torch.load(str(latest), map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model_state"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        sampler.set_state(state["sampler_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        if dev.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], dev)
+        start = resumed_from = int(state["step"])
+        history = [row for row in state["history"] if row["step"] <= start]
+        seconds_before = float(state["seconds"])
+    elif cfg.initial_weights:
+        model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
+
+    view = preview if preview is not None else pairs[0]
+    crop = preview_crop(view.source.shape)
+    view_src = np.ascontiguousarray(view.source[crop][..., :3], dtype=np.float32)
+    view_tgt = np.ascontiguousarray(view.target[crop][..., :3], dtype=np.float32)
+    view_mask = None if view.mask is None else view.mask[crop]
+
+    def save_checkpoint(step: int, seconds: float) -> Path:
+        path = checkpoint_path(out, step)
+        _save(
+            path,
+            {
+                "format": "chroma-recovery/ChromaNet/1",
+                "model_config": model.config(),
+                "model_size": cfg.model_size,
+                "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "step": step,
+                "total_steps": total,
+                "seconds": seconds,
+                "history": history,
+                "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None,
+                "sampler_rng": sampler.state(),
+            },
+        )
+        return path
+
+    def contact_sheet(step: int) -> float:
+        model.eval()
+        pred = restore_frame(model, view_src, device=dev)
+        model.train()
+        write_contact_sheet(out / "contact_sheets" / f"step_{step:07d}.png", [view_src, pred, view_tgt])
+        return cbcr_l1(pred, view_tgt, view_mask)
+
+    t0 = time.perf_counter()
+    pending: list[tuple[int, torch.Tensor, float]] = []
+    flush_every = 1 if dev.type == "cpu" else _GPU_FLUSH
+    model.train()
+    final = newest_checkpoint(out) if start >= total else None
+
+    def flush() -> None:
+        for step_no, loss_t, lr in pending:
+            value = float(loss_t.item())
+            if not math.isfinite(value):
+                raise TrainingError(
+                    f"training diverged at step {step_no} (loss {value})",
+                    hint="lower training.learning_rate or check the pairs for NaNs",
+                )
+            history.append({"step": step_no, "loss": value, "lr": lr, "seconds": 0.0, "preview_l1": None})
+            history[-1]["seconds"] = seconds_before + time.perf_counter() - t0
+            if progress is not None:
+                progress(step_no, total, value)
+        pending.clear()
+
+    for step in range(start + 1, total + 1):
+        src, tgt, mask = sampler.sample(cfg.batch_size)
+        loss = masked_l1(model.chroma(src), tgt, mask)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        pending.append((step, loss.detach(), float(scheduler.get_last_lr()[0])))
+        scheduler.step()
+        boundary = step % cfg.checkpoint_interval == 0 or step == total
+        sheet = step % cfg.contact_sheet_interval == 0 or step == total
+        if len(pending) >= flush_every or boundary or sheet:
+            flush()
+        if sheet:
+            history[-1]["preview_l1"] = contact_sheet(step)
+        if boundary:
+            final = save_checkpoint(step, seconds_before + time.perf_counter() - t0)
+    if final is None:
+        final = save_checkpoint(start, seconds_before)
+    run_seconds = time.perf_counter() - t0
+    speed = (total - start) / run_seconds if total > start and run_seconds > 0 else 0.0
+    timing = (seconds_before + run_seconds, speed)
+    return _finish(job, model, out, final, history, timing, resumed_from, dev, patch, preview, total)
+
+
+def _finish(
+    job: ShotJob,
+    model: ChromaNet,
+    out: Path,
+    final: Path,
+    history: list[dict[str, Any]],
+    timing: tuple[float, float],
+    resumed_from: int | None,
+    dev: torch.device,
+    patch: int,
+    preview: TrainingPair | None,
+    total: int,
+) -> TrainingResult:
+    """Write the loss files, the model exports and the preview evaluation."""
+    cfg = job.training
+    loss_csv = write_loss_csv(out / "loss.csv", history)
+    loss_png = write_loss_png(out / "loss.png", history, title=f"{job.project.name} {job.shot.name}")
+    model_file = out / "model" / "chroma_model.pt"
+    _save(
+        model_file,
+        {
+            "format": "chroma-recovery/ChromaNet/1",
+            "model_config": model.config(),
+            "model_size": cfg.model_size,
+            "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "step": total,
+        },
+    )
+    script = export_torchscript(model, out / "model" / "chroma_torchscript.pt")
+    prev_l1 = prev_de = None
+    if preview is not None:
+        model.eval()
+        restored = restore_frame(model, preview.source, device=dev)
+        prev_l1 = cbcr_l1(restored, preview.target, preview.mask)
+        prev_de = delta_e00(restored, preview.target, preview.mask)
+    seconds, speed = timing
+    sheets = sorted(str(p.resolve()) for p in (out / "contact_sheets").glob("step_*.png"))
+    return TrainingResult(
+        checkpoint=str(final.resolve()),
+        model_file=str(model_file.resolve()),
+        torchscript=str(script.resolve()),
+        loss_csv=str(loss_csv.resolve()),
+        loss_png=str(loss_png.resolve()),
+        contact_sheets=tuple(sheets),
+        steps=total,
+        resumed_from=resumed_from,
+        seconds=round(seconds, 3),
+        steps_per_second=round(speed, 3),
+        device=str(dev),
+        model_size=cfg.model_size,
+        parameters=parameter_count(model),
+        patch_size=patch,
+        batch_size=cfg.batch_size,
+        final_loss=float(history[-1]["loss"]) if history else float("nan"),
+        preview_frame=None if preview is None else preview.frame,
+        preview_cbcr_l1=prev_l1,
+        preview_delta_e00=prev_de,
+    )

@@ -1,0 +1,97 @@
+"""Ground truth for training: the scan's own Y' with the median-cleaned reference's CbCr.
+
+CopyCat practice (Phase 2, stage 03) builds the target as ``Copy Y from SRC`` onto the reference in
+Y'CbCr, then clamps to 0-1. Clamping R'G'B' channels independently would change Y' wherever the
+combination is out of gamut, so here the target is brought into 0-1 by scaling its CbCr towards
+grey instead (per pixel, the largest scale that keeps R', G' and B' in 0-1): Y' is kept exactly
+and hue is preserved, only saturation is reduced where the reference's colour cannot exist at the
+scan's luma.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._errors import StageError
+from ..colour import luma, matrices, rgb_to_ycbcr
+from ._median import median_clean
+
+
+@dataclass(frozen=True)
+class TrainingPair:
+    """One aligned training pair, in source geometry.
+
+    Attributes:
+        frame: source frame number.
+        source: the scan, float32 HxWx3 display-referred R'G'B' (the model input).
+        target: ground truth, float32 HxWx3 (``ground_truth`` of the source and warped reference).
+        mask: bool HxW, True where the pixel may be learned from; None = every pixel.
+    """
+
+    frame: int
+    source: np.ndarray
+    target: np.ndarray
+    mask: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.source.ndim != 3 or self.source.shape[2] < 3:
+            raise StageError(f"frame {self.frame}: source must be HxWx3, got {self.source.shape}")
+        if self.target.shape[:2] != self.source.shape[:2]:
+            raise StageError(
+                f"frame {self.frame}: target {self.target.shape[:2]} != source {self.source.shape[:2]}",
+                hint="warp the reference into source geometry before building the ground truth",
+            )
+        if self.mask is not None and self.mask.shape != self.source.shape[:2]:
+            raise StageError(f"frame {self.frame}: mask {self.mask.shape} != source {self.source.shape[:2]}")
+
+
+def gamut_fit_chroma(y: np.ndarray, cbcr: np.ndarray) -> np.ndarray:
+    """Scale CbCr towards grey so that Y' + CbCr decodes inside 0-1 R'G'B' (Y' must be in 0-1).
+
+    Args:
+        y: Y' values, shape (...).
+        cbcr: Cb, Cr, shape (..., 2).
+
+    Returns:
+        scaled CbCr (float32), same shape.
+    """
+    _, from_ycc = matrices()
+    # R'G'B' = Y' * 1 + A @ (Cb, Cr); each channel c must satisfy 0 <= Y' + d_c <= 1.
+    delta = np.einsum("...k,ck->...c", cbcr.astype(np.float64), from_ycc[:, 1:].astype(np.float64))
+    yy = y.astype(np.float64)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(delta > 1e-12, (1.0 - yy) / delta, np.inf)
+        down = np.where(delta < -1e-12, yy / -delta, np.inf)
+    scale = np.clip(np.minimum(up, down).min(axis=-1), 0.0, 1.0)
+    # A hair under the bound so float32 rounding cannot leave the unit cube.
+    return (cbcr * (scale * (1.0 - 1e-6))[..., None]).astype(np.float32)
+
+
+def ground_truth(src: np.ndarray, ref_warped: np.ndarray, median_size: int = 10) -> np.ndarray:
+    """The training target: source Y' + median-cleaned reference CbCr, in 0-1, no alpha.
+
+    Args:
+        src: the scan, HxWx3(+) display-referred R'G'B'.
+        ref_warped: the reference already in source geometry, HxWx3(+).
+        median_size: median window for the reference (0 = no clean-up).
+
+    Returns:
+        float32 HxWx3 R'G'B' in 0-1 whose Y' equals ``clip(luma(src), 0, 1)`` (to float32 precision).
+    """
+    if src.shape[:2] != ref_warped.shape[:2]:
+        raise StageError(
+            f"ground_truth: reference {ref_warped.shape[:2]} is not in source geometry {src.shape[:2]}",
+            hint="warp the reference with chroma_engine.alignment.warp_reference first",
+        )
+    src3 = np.asarray(src[..., :3], dtype=np.float32)
+    ref3 = np.asarray(ref_warped[..., :3], dtype=np.float32)
+    ref_clean = median_clean(ref3, median_size) if median_size > 1 else ref3
+    y = np.clip(luma(np.nan_to_num(src3)), 0.0, 1.0)
+    cbcr = rgb_to_ycbcr(np.nan_to_num(ref_clean))[..., 1:]
+    cbcr = gamut_fit_chroma(y, cbcr)
+    _, from_ycc = matrices()
+    ycc = np.concatenate([y[..., None], cbcr], axis=-1).astype(np.float64)
+    rgb = np.einsum("...k,ck->...c", ycc, from_ycc.astype(np.float64))
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
