@@ -140,7 +140,7 @@ def sources_in_directory(directory: str) -> list[MediaSource]:
             continue
         pad = len(str(seq.frame(seq.start()))) if seq.zfill() == 0 else seq.zfill()
         pattern = os.path.join(directory, f"{seq.basename()}%0{pad}d{seq.extension()}")
-        source = source_from_printf(pattern, seq.start(), seq.end())
+        source = source_from_printf(pattern, int(seq.start()), int(seq.end()))
         if source:
             found.append(source)
     return found
