@@ -95,7 +95,7 @@ def warped_valid(
 
 
 def inner_box(valid: np.ndarray, margin: int = 0) -> Box | None:
-    """Largest-ish axis-aligned box fully inside a bool mask (row/column runs at 100 %), shrunk by ``margin``."""
+    """A large axis-aligned box fully inside a bool mask (row/column runs), shrunk by ``margin``."""
     h, w = valid.shape
     r0, r1, c0, c1 = 0, h, 0, w
     for step in range(5):

@@ -1,0 +1,162 @@
+"""Temporal sync of reference and source: frame offset and 24/25 cadence by thumbnail correlation.
+
+A coarse registration of a middle frame pair (384 px, features + RANSAC) brings the reference
+thumbnails into the source's geometry (framing and scale usually differ). For every cadence
+mapping (``same``, plus the one the two frame rates imply) and offset in ``-K..K`` the mean
+normalised cross-correlation of source and mapped reference thumbnails is computed (NCC ignores the
+different tone curves to first order); the best pair wins. Confidence is how far the winner stands
+above the typical score: a static shot, where every offset looks alike, gets a low confidence and
+keeps offset 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..alignment import register_pair, structure
+from ..alignment._geometry import scale_matrix
+from ._signatures import SequenceStats
+
+#: Under this confidence the detected offset is not trusted (offset 0 / the job's offset is kept).
+MIN_CONFIDENCE = 0.15
+
+
+def map_frame(source_frame: int, offset: int, cadence: str) -> int:
+    """Reference frame for a source frame (same formula as ``CurationRecord.reference_frame_for``)."""
+    if cadence == "24to25":
+        return round(source_frame * 25 / 24) + offset
+    if cadence == "25to24":
+        return round(source_frame * 24 / 25) + offset
+    return source_frame + offset
+
+
+def implied_cadence(source_fps: float, reference_fps: float) -> str:
+    """``24to25`` / ``25to24`` when the frame rates are about 24 and 25, else ``same``."""
+    if abs(source_fps - reference_fps) < 0.5:
+        return "same"
+    if round(source_fps) in (23, 24) and round(reference_fps) == 25:
+        return "24to25"
+    if round(source_fps) == 25 and round(reference_fps) in (23, 24):
+        return "25to24"
+    return "same"
+
+
+def coarse_matrix(src: SequenceStats, ref: SequenceStats) -> tuple[np.ndarray, bool]:
+    """Reference-mid -> source-mid matrix from the middle frames; (matrix, registered?).
+
+    Falls back to stretching the reference over the source when features do not register.
+    """
+    s_frames, r_frames = sorted(src.frames), sorted(ref.frames)
+    s_mid = src.frames[s_frames[len(s_frames) // 2]].mid
+    r_mid = ref.frames[r_frames[len(r_frames) // 2]].mid
+    reg = register_pair(s_mid, r_mid, "similarity", refine=False, work_size=max(s_mid.shape + r_mid.shape))
+    if reg.matrix is not None and reg.quality > 0.2:
+        return reg.matrix, True
+    sx = s_mid.shape[1] / r_mid.shape[1]
+    sy = s_mid.shape[0] / r_mid.shape[0]
+    return np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]]), False
+
+
+def to_scale(
+    matrix_mid: np.ndarray,
+    src_mid: np.ndarray,
+    src_small: np.ndarray,
+    ref_mid: np.ndarray,
+    ref_small: np.ndarray,
+) -> np.ndarray:
+    """Re-express a mid-scale matrix between two other scales of the same images."""
+    fs = src_small.shape[1] / src_mid.shape[1]
+    fr = ref_small.shape[1] / ref_mid.shape[1]
+    return scale_matrix(fs) @ matrix_mid @ np.linalg.inv(scale_matrix(fr))
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denom) if denom > 1e-12 else 0.0
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """Detected mapping: ``offset``, ``cadence``, ``confidence`` 0-1 and the score table."""
+
+    offset: int
+    cadence: str
+    confidence: float
+    scores: dict[tuple[str, int], float]
+
+
+def detect_sync(
+    src: SequenceStats,
+    ref: SequenceStats,
+    matrix_mid: np.ndarray,
+    source_fps: float,
+    reference_fps: float,
+    fixed_offset: int | None = None,
+    max_offset: int | None = None,
+) -> SyncResult:
+    """Find offset and cadence by mean thumbnail NCC over the source frames.
+
+    Args:
+        src, ref: per-frame stats of both sequences (whole ranges).
+        matrix_mid: reference -> source matrix at the 384-px scale (``coarse_matrix``).
+        source_fps, reference_fps: the SequenceRefs' frame rates.
+        fixed_offset: the job's offset; only the cadence is tested then.
+        max_offset: K; default ``clip(n // 3, 3, 12)``.
+    """
+    s_frames = sorted(src.frames)
+    first = src.frames[s_frames[0]]
+    r_first = ref.frames[sorted(ref.frames)[0]]
+    m_thumb = to_scale(matrix_mid, first.mid, first.thumb, r_first.mid, r_first.thumb)
+    th, tw = first.thumb.shape
+    valid = cv2.warpPerspective(
+        np.ones(r_first.thumb.shape, np.uint8), m_thumb, (tw, th), flags=cv2.INTER_NEAREST
+    )
+    valid = cv2.erode(valid, np.ones((3, 3), np.uint8)) > 0
+    if valid.sum() < 32:
+        valid = np.ones((th, tw), bool)
+    warped: dict[int, np.ndarray] = {}
+
+    def ref_thumb(frame: int) -> np.ndarray:
+        if frame not in warped:
+            warped[frame] = cv2.warpPerspective(
+                ref.frames[frame].thumb, m_thumb, (tw, th), flags=cv2.INTER_LINEAR
+            )
+        return warped[frame]
+
+    src_sig = {
+        f: structure(src.frames[f].thumb, 0.7)[valid] + 0.5 * (src.frames[f].thumb[valid]) for f in s_frames
+    }
+    k = max_offset if max_offset is not None else int(np.clip(len(s_frames) // 3, 3, 12))
+    cadences = ["same"]
+    implied = implied_cadence(source_fps, reference_fps)
+    if implied != "same":
+        cadences.append(implied)
+    offsets = [fixed_offset] if fixed_offset is not None else list(range(-k, k + 1))
+    scores: dict[tuple[str, int], float] = {}
+    need = max(3, len(s_frames) // 2)
+    for cadence in cadences:
+        for off in offsets:
+            vals = []
+            for f in s_frames:
+                rf = map_frame(f, off, cadence)
+                if rf in ref.frames:
+                    r = ref_thumb(rf)
+                    vals.append(_ncc(src_sig[f], structure(r, 0.7)[valid] + 0.5 * r[valid]))
+            if len(vals) >= min(need, len(s_frames)):
+                scores[(cadence, off)] = float(np.mean(vals))
+    if not scores:
+        return SyncResult(fixed_offset or 0, implied, 0.0, {})
+    best = max(scores, key=lambda key: scores[key])
+    values = np.array(list(scores.values()))
+    typical = float(np.median(values))
+    confidence = float(np.clip(2.0 * (scores[best] - typical) / max(1.0 - typical, 1e-3), 0.0, 1.0))
+    if len(values) == 1:
+        confidence = float(np.clip(scores[best], 0.0, 1.0))
+    if confidence < MIN_CONFIDENCE and fixed_offset is None:
+        return SyncResult(0, implied, confidence, scores)
+    return SyncResult(best[1], best[0], confidence, scores)
