@@ -21,8 +21,10 @@ _SUBAPPS: tuple[tuple[str, str, str | None], ...] = (
     ("chroma_recovery.cli._project_cmds", "app", None),
     ("chroma_recovery.cli._engine_cmds", "app", None),
     ("chroma_recovery.cli._loop_cmds", "app", None),
+    ("chroma_recovery.cli._bench_cmds", "bench_app", "bench"),
     ("chroma_recovery.cli._resolve_cmds", "resolve_app", "resolve"),
     ("chroma_recovery.cli._nk_cmds", "nk_app", "nk"),
+    ("chroma_recovery.cli._synth_cmds", "app", None),
 )
 
 

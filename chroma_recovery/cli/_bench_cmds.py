@@ -1,0 +1,90 @@
+"""``bench``: benchmarks that write a table (Markdown) and JSON, with the machine they ran on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._errors import handle_errors
+
+bench_app = typer.Typer(help="Benchmarks (table + JSON in bench_results/).", no_args_is_help=True)
+console = Console(highlight=False)
+OUT = typer.Option(Path("bench_results"), "--out", help="Folder for <name>.json and <name>.md.")
+
+
+def _print(columns: list[str], rows: list[list[object]], title: str) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+
+
+@bench_app.command("quality")
+@handle_errors
+def quality(
+    out: Path = OUT,
+    severity: list[str] = typer.Option(None, "--severity", help="mild, severe, extreme (default: all)."),
+    frames: int = typer.Option(24, "--frames"),
+    size: str = typer.Option("384x288", "--size"),
+    steps: int = typer.Option(600, "--steps"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Synthetic shots per severity: held-out dE00 of balanced / LUT / ML, luma identity, grain, time."""
+    from chroma_engine.bench import bench_quality
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    width, height = (int(v) for v in size.lower().split("x"))
+    data = bench_quality(
+        out, tuple(severity or ("mild", "severe", "extreme")), frames, (width, height), steps, seed
+    )
+    _print(data["columns"], data["rows"], "quality (held-out frames)")  # type: ignore[arg-type]
+    severe = data["results"].get("severe", {})  # type: ignore[attr-defined]
+    if "targets_met" in severe:
+        console.print(f"severe targets: {severe['targets_met']}")
+    console.print(f"wrote {out / 'quality.json'} and {out / 'quality.md'}")
+
+
+@bench_app.command("median")
+@handle_errors
+def median(
+    out: Path = OUT, size: int = typer.Option(10, "--size"), repeats: int = typer.Option(3, "--repeats")
+) -> None:
+    """Reference median clean-up at 2K: ours vs OpenImageIO's median_filter (target >= 10x faster)."""
+    from chroma_engine.bench import bench_median_table
+
+    columns, rows = bench_median_table(out, size=size, repeats=repeats)
+    _print(columns, rows, "median filter, 2048x1556")
+
+
+@bench_app.command("realdata")
+@handle_errors
+def realdata(
+    out: Path = OUT,
+    case: Path = typer.Option(
+        None, "--case", help="Folder with scan.png, reference.png, copycat_result.png."
+    ),
+    steps: int = typer.Option(800, "--steps"),
+) -> None:
+    """The real La Muralla Verde frame: our chroma distance to the reference next to CopyCat's."""
+    from chroma_engine.bench import bench_realdata
+
+    folder = case or Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "muralla_verde_1503"
+    columns, rows = bench_realdata(folder, out, steps=steps)
+    _print(columns, rows, "real case: La Muralla Verde 1503")
+
+
+@bench_app.command("gpu")
+@handle_errors
+def gpu(
+    out: Path = OUT, quick: bool = typer.Option(False, "--quick", help="Tiny sizes (CPU smoke test).")
+) -> None:
+    """Training and inference speed on this machine's GPU (see chroma_engine/bench/gpu.py)."""
+    from chroma_engine.bench import gpu as gpu_bench
+
+    gpu_bench.main(["--out", str(out)] + (["--quick"] if quick else []))
