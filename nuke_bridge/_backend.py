@@ -156,11 +156,14 @@ def _absolute(path: str, base: Path) -> Path:
 def write_outputs(graph: Graph, base: Path) -> tuple[list[str], int, int, list[str]]:
     """``(write names, first, last, expected files)`` of a script's enabled Writes.
 
+    A Write renders the Root range, or its own ``first``-``last`` when ``use_limit`` is on; the
+    returned range is the union over the Writes (Nuke skips frames outside a Write's limit).
     Relative ``file`` paths are taken relative to ``base`` (the project root).
     """
     first, last = _int(graph.root, "first_frame", 1), _int(graph.root, "last_frame", 1)
     names: list[str] = []
     files: list[str] = []
+    ranges: list[tuple[int, int]] = []
     for node in graph.by_class("Write"):
         if _text(node.knobs.get("disable")) == "true" or node.knobs.get("disable") is True:
             continue
@@ -171,11 +174,14 @@ def write_outputs(graph: Graph, base: Path) -> tuple[list[str], int, int, list[s
         lo, hi = first, last
         if node.knobs.get("use_limit") is True or _text(node.knobs.get("use_limit")) == "true":
             lo, hi = _int(node, "first", first), _int(node, "last", last)
+        ranges.append((lo, hi))
         try:
             seq = SequenceRef(path=pattern, first_frame=lo, last_frame=hi)
             files += [str(_absolute(seq.frame_path(f), base)) for f in seq.frames]
         except ValueError:  # no frame token: a single file (e.g. a LUT)
             files.append(str(_absolute(pattern, base)))
+    if ranges:
+        first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
     return names, first, last, files
 
 

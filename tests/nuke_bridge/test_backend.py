@@ -232,3 +232,8 @@ def test_write_outputs_reads_frames_from_the_script(tmp_path: Path) -> None:
     assert len(names) == 2
     assert len(files) == 6
     assert files[0].endswith("_0001.exr") and files[2].endswith("_0003.exr")
+    graph = read_nk(scripts["curation"])
+    graph[names[1]].knobs.update({"first": 2, "last": 7})
+    _, first, last, files = write_outputs(graph, tmp_path)
+    assert (first, last) == (1, 7)
+    assert len(files) == 3 + 6
