@@ -125,8 +125,9 @@ def bench_realdata(case: Path, out_dir: Path, steps: int = 800) -> tuple[list[st
         columns,
         rows,
         notes=(
-            f"\nOne frame: trained and scored on the same frame (no held-out frame exists). Area: common picture "
-            f"outside subtitles, {int(mask.sum())} px. ours/CopyCat CbCr distance = {ratio:.3f}.\n"
+            f"\nOne frame: trained and scored on the same frame (no held-out frame exists). "
+            f"Area: common picture outside subtitles, {int(mask.sum())} px. "
+            f"ours/CopyCat CbCr distance = {ratio:.3f}.\n"
         ),
     )
     return columns, rows
