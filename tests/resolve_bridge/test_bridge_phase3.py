@@ -145,3 +145,17 @@ def test_bad_manifest_moves_to_failed_with_reason(shot: dict[str, Any]) -> None:
     ((moved, message),) = result.failed
     assert moved.parent.name == "failed" and "NO_SUCH_JOB" in message
     assert "not found" in moved.with_suffix(".error.txt").read_text()
+
+
+def test_queue_import_cli_drops_manifest_into_pending(shot: dict[str, Any], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from chroma_recovery.cli import app
+
+    manifest = _render(shot, "matchgrade", 3, queue=False)
+    source = schemas.dump_document(manifest, tmp_path / "elsewhere" / "manifest.json")
+    result = CliRunner().invoke(app, ["resolve", "queue-import", str(source), "--root", str(shot["root"])])
+    assert result.exit_code == 0, result.output
+    (queued,) = (shot["root"] / "resolve_queue" / "pending").glob("*.json")
+    assert queued.name == f"{shot['job'].job_id}_matchgrade_v003.json"
+    assert schemas.load_manifest(queued) == manifest
