@@ -81,7 +81,7 @@ def watch_renders(
         host = resolve_bridge.get_resolve()
 
         def hook(path, manifest):  # type: ignore[no-untyped-def]
-            resolve_bridge.import_manifest(host, path)
+            resolve_bridge.import_renders(host, project, [path])
 
     watcher = ManifestWatcher(project, on_import=hook)
     if once:

@@ -9,14 +9,13 @@ through Resolve Studio's external scripting when a Resolve object is available.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from schemas import RenderManifest, SchemaError, load_manifest
+from schemas import RenderManifest, SchemaError, dump_document, load_manifest
 
 from ._errors import PublishError
 
@@ -60,7 +59,7 @@ def verify_manifest(path: str | os.PathLike[str], check_images: bool = True) -> 
 
 
 class ImportQueue:
-    """``<project>/resolve_queue/{pending,done,rejected}``: imports waiting for the Resolve side."""
+    """``<project>/resolve_queue/{pending,done,rejected}``: manifests waiting for the Resolve side."""
 
     def __init__(self, project_root: str | os.PathLike[str]) -> None:
         self.root = Path(project_root)
@@ -74,17 +73,9 @@ class ImportQueue:
         target = self.base / "pending" / name
         if target.exists() or (self.base / "done" / name).exists():
             return target
-        data = {
-            "manifest": str(manifest_path.resolve()),
-            "job_id": manifest.job_id,
-            "shot": manifest.shot,
-            "stage": manifest.stage,
-            "version": manifest.version,
-            "queued_at": time.time(),
-        }
-        tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        # The pending file is the manifest itself (output paths are relative to the project root),
+        # which is what resolve_bridge.apply_pending_imports reads.
+        dump_document(manifest, target)
         return target
 
     def reject(self, manifest_path: Path, reason: str) -> Path:
