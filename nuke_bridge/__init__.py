@@ -10,6 +10,7 @@ from ._catfile import CatFileError, build_catfile_graph, check_torchscript, crea
 from ._commands import RunOptions, render_script, train_script
 from ._errors import GraphError, NkParseError, NukeBridgeError, StageInputError
 from ._graph import Array, Curve, Expr, Graph, KnobValue, Node, Raw, array
+from ._job import run_job_with_nuke
 from ._layout import add_backdrop, auto_layout
 from ._locate import ENV_EXECUTABLE, NukeInstall, NukeNotFoundError, find_nuke, locate_nuke
 from ._reader import parse_nk, read_nk
@@ -71,6 +72,7 @@ __all__ = [
     "quote",
     "read_nk",
     "render_script",
+    "run_job_with_nuke",
     "run_stages_with_nuke",
     "script_path",
     "select_backend",
