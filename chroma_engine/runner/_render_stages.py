@@ -80,15 +80,23 @@ def run_training(
         steps=steps,
         device=device,
         resume=True,
-        progress=lambda done, total: progress("training", done, total),
+        progress=lambda done, total, *_loss: progress("training", done, total),
     )
     model = Path(result.torchscript)
     if model != folder / "model.pt":
         model.replace(folder / "model.pt")
         model = folder / "model.pt"
     files = [model, Path(result.checkpoint), Path(result.loss_csv), Path(result.loss_png)]
-    metrics = {"steps": float(result.steps), "seconds": float(result.seconds)}
-    metrics.update({f"preview_{k}": float(v) for k, v in getattr(result, "preview_metrics", {}).items()})
+    metrics = {
+        "steps": float(result.steps),
+        "seconds": float(result.seconds),
+        "steps_per_second": float(result.steps_per_second),
+        "final_loss": float(result.final_loss),
+    }
+    for key in ("preview_cbcr_l1", "preview_delta_e00"):
+        value = getattr(result, key)
+        if value is not None:
+            metrics[key] = float(value)
     write_manifest(
         ctx,
         "training",

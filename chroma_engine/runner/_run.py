@@ -111,5 +111,5 @@ def _report(ctx: ShotContext, curation, alignment, summary: RunSummary) -> Path:
         raise StageError(f"no inference render for shot {ctx.shot}", hint="run the inference stage first")
     matchgrade = summary.matchgrade or latest("matchgrade")
     model = summary.model or latest_model(ctx)
-    loss = model.parent / "loss.png"
-    return build_report(ctx, curation, alignment, inference, matchgrade, loss if loss.exists() else None)
+    loss = next(iter(sorted(model.parent.glob("**/loss*.png"))), None)
+    return build_report(ctx, curation, alignment, inference, matchgrade, loss)
