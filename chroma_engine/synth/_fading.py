@@ -173,9 +173,10 @@ def grey_world_gains(source: np.ndarray) -> tuple[float, float, float]:
 
 
 def balance(source: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
-    """A colorist's simple balance: linear per-channel gains, clipped to 0-1, display-referred.
+    """A colorist's simple balance: linear per-channel gains, display-referred.
 
-    It removes the global cast but not the tone-dependent, per-dye fading.
+    It removes the global cast but not the tone-dependent, per-dye fading. Values are not clipped
+    at 1 (a float export keeps them), so the mean stays exactly neutral.
     """
     linear = to_linear(source) * np.asarray(gains, dtype=np.float32)
-    return to_display(np.clip(linear, 0.0, 1.0))
+    return to_display(linear)

@@ -101,12 +101,14 @@ def to_nuke_transform(matrix: np.ndarray, width: int, height: int) -> Transform2
 
 
 def _subtitle_layout(width: int, height: int, bottom: int, text: str) -> tuple[float, int, int, int, int]:
-    """(font scale, thickness, x, baseline y, outline) so the line spans about 60 % of the width."""
+    """(font scale, thickness, x, baseline y, outline): bold text about 6 % of the frame high (at most
+    90 % of the width), centred, its baseline 6 % of the height above the bottom bar."""
     font = cv2.FONT_HERSHEY_DUPLEX
-    (unit_w, _), _ = cv2.getTextSize(text, font, 1.0, 2)
-    scale = 0.6 * width / max(unit_w, 1)
-    thickness = max(1, int(round(2 * scale)))
-    outline = thickness + 2 * max(1, int(round(scale)))
+    (unit_w, unit_h), _ = cv2.getTextSize(text, font, 1.0, 1)
+    target = max(0.06 * height, 10.0)
+    scale = min(target / max(unit_h, 1), 0.9 * width / max(unit_w, 1))
+    thickness = max(2, int(round(0.16 * unit_h * scale)))
+    outline = thickness + 2 * max(1, int(round(0.06 * unit_h * scale)))
     (text_w, _), _ = cv2.getTextSize(text, font, scale, thickness)
     x = (width - text_w) // 2
     baseline = height - bottom - int(round(0.06 * height))

@@ -35,6 +35,9 @@ from ._reference import render_reference, sample_reference
 from ._truth import SynthTruth, write_truth
 
 FIRST_FRAME = 1001
+#: OpenImageIO stamps the wall-clock time into every EXR (``capDate``) unless ``DateTime`` is given;
+#: a fixed stamp keeps a seed's files byte-identical.
+FIXED_DATE = "2000:01:01 00:00:00"
 KINDS: tuple[str, ...] = ("SOURCE", "REF", "BAL", "TRUTH")
 _MEDIA_KEYS = {"SOURCE": "source", "REF": "reference", "BAL": "balanced", "TRUTH": "truth"}
 
@@ -209,7 +212,8 @@ def synthesize_shot(
             }
             for kind, image in images.items():
                 target = str(paths[kind]).format(number)
-                pending.append(pool.submit(write_exr, target, image, REC709_DISPLAY))
+                tags = {"DateTime": FIXED_DATE, "chroma_recovery:synth": f"{kind} seed {seed} {severity}"}
+                pending.append(pool.submit(write_exr, target, image, REC709_DISPLAY, metadata=tags))
             for future in [f for f in pending if f.done()]:
                 future.result()
             pending = [f for f in pending if not f.done()]
