@@ -158,7 +158,7 @@ def fade_frame(
         strength *= _unit_grain(dyes.shape, params.grain_sigma, rng)
         dyes += strength
     stain = np.asarray(params.stain, dtype=np.float32)
-    faded = cv2.transform(dyes, np.hstack([matrix, stain[:, None]]))
+    faded = np.asarray(cv2.transform(dyes, np.hstack([matrix, stain[:, None]])), dtype=np.float32)
     faded *= np.float32(-np.log(10.0))
     scan_linear = np.exp(faded) * np.float32(exposure)
     return quantise(to_display(scan_linear))

@@ -14,6 +14,7 @@ import numpy as np
 
 from schemas import SchemaModel, Transform2D
 
+from .._errors import StageError
 from ..colour import luma
 from ._camera import CameraPath, invert
 
@@ -115,7 +116,9 @@ def _subtitle_layout(width: int, height: int, bottom: int, text: str) -> tuple[f
     return scale, thickness, x, baseline, outline
 
 
-def sample_reference(width: int, height: int, frames: int, first: int, offset: int, rng: np.random.Generator):
+def sample_reference(
+    width: int, height: int, frames: int, first: int, offset: int, rng: np.random.Generator
+) -> ReferenceParams:
     """Draw the reference's geometry, tone curve and subtitle (see ``ReferenceParams``)."""
     scale = float(rng.uniform(1.015, 1.03))
     rotate = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 0.5))
@@ -206,9 +209,10 @@ def _compress(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
     low = cv2.resize(rgb, small, interpolation=cv2.INTER_AREA)
     bgr8 = np.clip(np.round(low[..., ::-1] * 255.0), 0, 255).astype(np.uint8)
     ok, data = cv2.imencode(".jpg", bgr8, [cv2.IMWRITE_JPEG_QUALITY, params.jpeg_quality])
-    if not ok:  # pragma: no cover - OpenCV always has a JPEG codec
-        raise RuntimeError("OpenCV could not JPEG-encode the reference")
-    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255.0
+    back = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else None
+    if back is None:  # pragma: no cover - OpenCV always has a JPEG codec
+        raise StageError("OpenCV could not JPEG-encode the synthetic reference", hint="reinstall opencv")
+    decoded = back[..., ::-1].astype(np.float32) / 255.0
     up = cv2.resize(decoded, (width, height), interpolation=cv2.INTER_CUBIC)
     return np.clip(up, 0.0, 1.0)
 
