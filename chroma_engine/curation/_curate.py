@@ -21,7 +21,7 @@ from ..alignment import structure
 from ..alignment._register import gradient_ncc
 from ..io import ResolvedSequence
 from ._signatures import FrameStats, detect_transitions, distance_to_transition, read_stats
-from ._sync import SyncResult, coarse_matrix, detect_sync, map_frame
+from ._sync import detect_sync, map_frame
 
 _WEIGHTS = {"sharpness": 0.25, "exposure": 0.2, "alignment": 0.35, "cut_distance": 0.2}
 _PER_SEGMENT = 8
@@ -81,14 +81,8 @@ def curate(
             f"{source.ref.path}: a {len(s_frames)}-frame shot cannot give training and held-out frames",
             hint="use chroma_engine.alignment.align_single_pair for a single frame",
         )
-    matrix_mid, registered = coarse_matrix(src, ref)
-    sync: SyncResult = detect_sync(
-        src,
-        ref,
-        matrix_mid,
-        source.ref.frame_rate,
-        reference.ref.frame_rate,
-        fixed_offset=spec.reference_offset,
+    sync, matrix_mid, registered = detect_sync(
+        src, ref, source.ref.frame_rate, reference.ref.frame_rate, fixed_offset=spec.reference_offset
     )
     events = detect_transitions(src)
     usable = [f for f in s_frames if map_frame(f, sync.offset, sync.cadence) in ref.frames]

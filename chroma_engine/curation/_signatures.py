@@ -1,7 +1,7 @@
 """One read pass over a sequence: per-frame thumbnails and statistics, and shot transitions.
 
-Every frame is read once and reduced to a 64-px-wide luma thumbnail (temporal sync, cuts), a
-384-px luma (coarse registration, alignment confidence), the variance of the Laplacian at 512 px
+Every frame is read once and reduced to a 64-px-wide luma thumbnail (cuts), a 128-px one (temporal
+sync), a 384-px luma (coarse registration, alignment confidence), the variance of the Laplacian at 512 px
 (sharpness) and exposure statistics. Transitions come from the thumbnails: cuts are spikes of the
 mean absolute frame difference, fades are ramps of mean luma towards black, dissolves are runs of
 moderately raised difference.
@@ -21,6 +21,7 @@ from ..io import ResolvedSequence
 log = logging.getLogger(__name__)
 
 THUMB_WIDTH = 64
+SIG_WIDTH = 128
 MID_WIDTH = 384
 SHARP_WIDTH = 512
 
@@ -31,7 +32,8 @@ class FrameStats:
 
     Attributes:
         frame: frame number.
-        thumb: luma, 64 px wide.
+        thumb: luma, 64 px wide (cuts, fades).
+        sig: luma, 128 px wide (temporal sync: finer than the thumbnail for sub-frame motion).
         mid: luma, 384 px wide.
         sharpness: variance of the Laplacian of the 512-px luma.
         mean: mean luma.
@@ -41,6 +43,7 @@ class FrameStats:
 
     frame: int
     thumb: np.ndarray
+    sig: np.ndarray
     mid: np.ndarray
     sharpness: float
     mean: float
@@ -82,6 +85,7 @@ def frame_stats(frame: int, rgb: np.ndarray) -> FrameStats:
     return FrameStats(
         frame=frame,
         thumb=_resize_width(luma, THUMB_WIDTH),
+        sig=_resize_width(luma, SIG_WIDTH),
         mid=_resize_width(luma, MID_WIDTH),
         sharpness=sharpness,
         mean=float(luma.mean()),
@@ -114,10 +118,11 @@ class Transition:
 def detect_transitions(stats: SequenceStats) -> list[Transition]:
     """Cuts, fades and dissolves of a shot from its thumbnails.
 
-    * cut: frame difference > 4x the median difference and > 0.05 (a spike);
+    * cut: frame difference > 4x the median of its neighbours' (+-5 frames) and > 0.06 (a spike);
     * fade: mean luma under 35 % of the shot's median, or a run of >= 3 frames where the mean
       keeps moving one way by > 2 % a frame and the run ends dark;
-    * dissolve: a run of >= 3 frames whose difference is > 2.5x the median (but not a cut).
+    * dissolve: a run of >= 3 frames whose difference is > 2.5x the median (but not a cut) and
+      whose middle frame is a mix of the frames before and after the run.
     """
     seq = stats.ordered()
     if len(seq) < 3:
@@ -125,7 +130,11 @@ def detect_transitions(stats: SequenceStats) -> list[Transition]:
     diffs = np.array([float(np.abs(b.thumb - a.thumb).mean()) for a, b in zip(seq, seq[1:], strict=False)])
     med = float(np.median(diffs))
     events: list[Transition] = []
-    cut_idx = {i for i, d in enumerate(diffs) if d > 4 * med + 1e-4 and d > 0.05}
+    local = [
+        float(np.median(np.delete(diffs[max(0, i - 5) : i + 6], min(i, 5)))) if len(diffs) > 1 else med
+        for i in range(len(diffs))
+    ]
+    cut_idx = {i for i, d in enumerate(diffs) if d > 4 * local[i] + 1e-4 and d > 0.06}
     events += [Transition(seq[i + 1].frame, "cut") for i in sorted(cut_idx)]
     raised = [d > 2.5 * med + 1e-3 and i not in cut_idx for i, d in enumerate(diffs)]
     run: list[int] = []
@@ -133,7 +142,9 @@ def detect_transitions(stats: SequenceStats) -> list[Transition]:
         if flag:
             run.append(i)
         else:
-            if len(run) >= 3:
+            if len(run) >= 3 and _is_blend(
+                seq[run[0]].thumb, seq[(run[0] + run[-1]) // 2 + 1].thumb, seq[run[-1] + 1].thumb
+            ):
                 events += [Transition(seq[j + 1].frame, "dissolve") for j in run]
             run = []
     means = np.array([s.mean for s in seq])
@@ -155,6 +166,12 @@ def detect_transitions(stats: SequenceStats) -> list[Transition]:
                 run = []
     unique = {(e.frame, e.kind): e for e in events}
     return sorted(unique.values(), key=lambda e: (e.frame, e.kind))
+
+
+def _is_blend(before: np.ndarray, middle: np.ndarray, after: np.ndarray) -> bool:
+    """Whether ``middle`` looks like a mix of ``before`` and ``after`` (a dissolve, not motion)."""
+    mix = float(np.abs(middle - 0.5 * (before + after)).mean())
+    return mix < 0.6 * min(float(np.abs(middle - before).mean()), float(np.abs(middle - after).mean()))
 
 
 def distance_to_transition(frame: int, events: list[Transition]) -> float:

@@ -3,10 +3,10 @@
 A coarse registration of a middle frame pair (384 px, features + RANSAC) brings the reference
 thumbnails into the source's geometry (framing and scale usually differ). For every cadence
 mapping (``same``, plus the one the two frame rates imply) and offset in ``-K..K`` the mean
-normalised cross-correlation of source and mapped reference thumbnails is computed (NCC ignores the
-different tone curves to first order); the best pair wins. Confidence is how far the winner stands
-above the typical score: a static shot, where every offset looks alike, gets a low confidence and
-keeps offset 0.
+normalised cross-correlation of source and mapped reference signatures (128-px luma plus its
+gradient) is computed (NCC ignores the different tone curves to first order); the best pair wins.
+Confidence is how far the winner stands above the typical score: a static shot, where every offset
+looks alike, gets a low confidence and keeps offset 0.
 """
 
 from __future__ import annotations
@@ -44,14 +44,19 @@ def implied_cadence(source_fps: float, reference_fps: float) -> str:
     return "same"
 
 
-def coarse_matrix(src: SequenceStats, ref: SequenceStats) -> tuple[np.ndarray, bool]:
-    """Reference-mid -> source-mid matrix from the middle frames; (matrix, registered?).
+def coarse_matrix(
+    src: SequenceStats, ref: SequenceStats, pair: tuple[int, int] | None = None
+) -> tuple[np.ndarray, bool]:
+    """Reference-mid -> source-mid matrix from one frame pair; (matrix, registered?).
 
-    Falls back to stretching the reference over the source when features do not register.
+    ``pair`` is (source frame, reference frame); default the middle frame of each sequence. Falls
+    back to stretching the reference over the source when features do not register.
     """
     s_frames, r_frames = sorted(src.frames), sorted(ref.frames)
-    s_mid = src.frames[s_frames[len(s_frames) // 2]].mid
-    r_mid = ref.frames[r_frames[len(r_frames) // 2]].mid
+    if pair is None:
+        pair = (s_frames[len(s_frames) // 2], r_frames[len(r_frames) // 2])
+    s_mid = src.frames[pair[0]].mid
+    r_mid = ref.frames[pair[1]].mid
     reg = register_pair(s_mid, r_mid, "similarity", refine=False, work_size=max(s_mid.shape + r_mid.shape))
     if reg.matrix is not None and reg.quality > 0.2:
         return reg.matrix, True
@@ -90,67 +95,88 @@ class SyncResult:
     scores: dict[tuple[str, int], float]
 
 
-def detect_sync(
-    src: SequenceStats,
-    ref: SequenceStats,
-    matrix_mid: np.ndarray,
-    source_fps: float,
-    reference_fps: float,
-    fixed_offset: int | None = None,
-    max_offset: int | None = None,
-) -> SyncResult:
-    """Find offset and cadence by mean thumbnail NCC over the source frames.
-
-    Args:
-        src, ref: per-frame stats of both sequences (whole ranges).
-        matrix_mid: reference -> source matrix at the 384-px scale (``coarse_matrix``).
-        source_fps, reference_fps: the SequenceRefs' frame rates.
-        fixed_offset: the job's offset; only the cadence is tested then.
-        max_offset: K; default ``clip(n // 3, 3, 12)``.
-    """
+def _score(
+    src: SequenceStats, ref: SequenceStats, matrix_mid: np.ndarray, keys: list[tuple[str, int]]
+) -> dict[tuple[str, int], float]:
+    """Mean signature NCC over the source frames for each (cadence, offset) with this geometry."""
     s_frames = sorted(src.frames)
     first = src.frames[s_frames[0]]
     r_first = ref.frames[sorted(ref.frames)[0]]
-    m_thumb = to_scale(matrix_mid, first.mid, first.thumb, r_first.mid, r_first.thumb)
-    th, tw = first.thumb.shape
+    m_sig = to_scale(matrix_mid, first.mid, first.sig, r_first.mid, r_first.sig)
+    th, tw = first.sig.shape
     valid = cv2.warpPerspective(
-        np.ones(r_first.thumb.shape, np.uint8), m_thumb, (tw, th), flags=cv2.INTER_NEAREST
+        np.ones(r_first.sig.shape, np.uint8), m_sig, (tw, th), flags=cv2.INTER_NEAREST
     )
     valid = cv2.erode(valid, np.ones((3, 3), np.uint8)) > 0
     if valid.sum() < 32:
         valid = np.ones((th, tw), bool)
-    warped: dict[int, np.ndarray] = {}
 
-    def ref_thumb(frame: int) -> np.ndarray:
-        if frame not in warped:
-            warped[frame] = cv2.warpPerspective(
-                ref.frames[frame].thumb, m_thumb, (tw, th), flags=cv2.INTER_LINEAR
-            )
-        return warped[frame]
+    def signature(img: np.ndarray) -> np.ndarray:
+        return structure(img, 0.7)[valid] + 0.5 * img[valid]
 
-    src_sig = {
-        f: structure(src.frames[f].thumb, 0.7)[valid] + 0.5 * (src.frames[f].thumb[valid]) for f in s_frames
-    }
-    k = max_offset if max_offset is not None else int(np.clip(len(s_frames) // 3, 3, 12))
-    cadences = ["same"]
-    implied = implied_cadence(source_fps, reference_fps)
-    if implied != "same":
-        cadences.append(implied)
-    offsets = [fixed_offset] if fixed_offset is not None else list(range(-k, k + 1))
+    src_sig = {f: signature(src.frames[f].sig) for f in s_frames}
+    ref_sig: dict[int, np.ndarray] = {}
+    need = min(max(3, len(s_frames) // 2), len(s_frames))
     scores: dict[tuple[str, int], float] = {}
-    need = max(3, len(s_frames) // 2)
-    for cadence in cadences:
-        for off in offsets:
-            vals = []
-            for f in s_frames:
-                rf = map_frame(f, off, cadence)
-                if rf in ref.frames:
-                    r = ref_thumb(rf)
-                    vals.append(_ncc(src_sig[f], structure(r, 0.7)[valid] + 0.5 * r[valid]))
-            if len(vals) >= min(need, len(s_frames)):
-                scores[(cadence, off)] = float(np.mean(vals))
+    for cadence, off in keys:
+        vals = []
+        for f in s_frames:
+            rf = map_frame(f, off, cadence)
+            if rf in ref.frames:
+                if rf not in ref_sig:
+                    warped = cv2.warpPerspective(ref.frames[rf].sig, m_sig, (tw, th), flags=cv2.INTER_LINEAR)
+                    ref_sig[rf] = signature(warped)
+                vals.append(_ncc(src_sig[f], ref_sig[rf]))
+        if len(vals) >= need:
+            scores[(cadence, off)] = float(np.mean(vals))
+    return scores
+
+
+def detect_sync(
+    src: SequenceStats,
+    ref: SequenceStats,
+    source_fps: float,
+    reference_fps: float,
+    fixed_offset: int | None = None,
+    max_offset: int | None = None,
+    shortlist: int = 5,
+) -> tuple[SyncResult, np.ndarray, bool]:
+    """Find offset and cadence by mean signature NCC over the source frames.
+
+    A coarse registration of the middle frames scores every candidate; it absorbs whatever motion
+    lies between those two frames, so the ``shortlist`` best candidates are scored again, each with
+    the geometry registered on the middle pair that candidate itself maps. (A constant-speed pan is
+    ambiguous by nature: an offset then looks like a shift; non-uniform motion settles it.)
+
+    Args:
+        src, ref: per-frame stats of both sequences (whole ranges).
+        source_fps, reference_fps: the SequenceRefs' frame rates.
+        fixed_offset: the job's offset; only the cadence is tested then.
+        max_offset: K; default ``clip(n // 3, 3, 12)``.
+        shortlist: candidates re-scored with their own registration.
+
+    Returns:
+        (result, reference -> source matrix at 384 px of the winner, whether features registered).
+    """
+    s_frames = sorted(src.frames)
+    k = max_offset if max_offset is not None else int(np.clip(len(s_frames) // 3, 3, 12))
+    implied = implied_cadence(source_fps, reference_fps)
+    cadences = ["same"] if implied == "same" else ["same", implied]
+    offsets = [fixed_offset] if fixed_offset is not None else list(range(-k, k + 1))
+    keys = [(c, o) for c in cadences for o in offsets]
+    matrix, registered = coarse_matrix(src, ref)
+    scores = _score(src, ref, matrix, keys)
     if not scores:
-        return SyncResult(fixed_offset or 0, implied, 0.0, {})
+        return SyncResult(fixed_offset or 0, implied, 0.0, {}), matrix, registered
+    mid = s_frames[len(s_frames) // 2]
+    geometry = {key: (matrix, registered) for key in scores}
+    for key in sorted(scores, key=lambda kk: -scores[kk])[:shortlist]:
+        rf = map_frame(mid, key[1], key[0])
+        if rf in ref.frames:
+            own, ok = coarse_matrix(src, ref, (mid, rf))
+            if ok:
+                scores.update(_score(src, ref, own, [key]))
+                geometry[key] = (own, ok)
     best = max(scores, key=lambda key: scores[key])
     values = np.array(list(scores.values()))
     typical = float(np.median(values))
@@ -158,5 +184,6 @@ def detect_sync(
     if len(values) == 1:
         confidence = float(np.clip(scores[best], 0.0, 1.0))
     if confidence < MIN_CONFIDENCE and fixed_offset is None:
-        return SyncResult(0, implied, confidence, scores)
-    return SyncResult(best[1], best[0], confidence, scores)
+        fallback = ("same", 0) if ("same", 0) in geometry else best
+        return SyncResult(0, implied, confidence, scores), *geometry[fallback]
+    return SyncResult(best[1], best[0], confidence, scores), *geometry[best]
