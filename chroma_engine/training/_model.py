@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 from torch import nn
 
 from ..colour import matrices
@@ -47,6 +47,8 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 
 class ChromaNet(nn.Module):
     """Predicts CbCr from raw R'G'B'; ``forward`` returns scan Y' + predicted CbCr as R'G'B'."""
+
+    blur_kernel: torch.Tensor
 
     def __init__(self, width: int = 24, hidden: int = 48) -> None:
         super().__init__()
@@ -86,7 +88,8 @@ class ChromaNet(nn.Module):
         self.dec0 = _block(2 * w + w, w)
         self.head = nn.Conv2d(w, 2, 1)
         nn.init.zeros_(self.head.weight)
-        nn.init.zeros_(self.head.bias)
+        if self.head.bias is not None:
+            nn.init.zeros_(self.head.bias)
 
     def config(self) -> dict[str, int]:
         """Constructor arguments (stored in checkpoints)."""

@@ -1,0 +1,95 @@
+"""ChromaNet: CatFileCreator TorchScript contract, luma identity, tiling == untiled, load_model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from chroma_engine import TrainingError
+from chroma_engine.colour import luma
+from chroma_engine.training import (
+    RECEPTIVE_RADIUS,
+    ChromaNet,
+    build_model,
+    export_torchscript,
+    load_model,
+    parameter_count,
+    restore_frame,
+)
+
+
+def _random_model(size: str = "small", seed: int = 0) -> ChromaNet:
+    torch.manual_seed(seed)
+    model = build_model(size)
+    with torch.no_grad():  # the head starts at zero; give the local branch a real effect
+        model.head.weight.normal_(0, 0.2)
+        model.head.bias.normal_(0, 0.05)
+    return model.eval()
+
+
+def _y(t: torch.Tensor) -> torch.Tensor:
+    return 0.2126 * t[:, 0] + 0.7152 * t[:, 1] + 0.0722 * t[:, 2]
+
+
+def test_sizes_grow():
+    counts = [parameter_count(build_model(s)) for s in ("small", "medium", "large")]
+    assert counts[0] < counts[1] < counts[2]
+
+
+def test_torchscript_contract(tmp_path):
+    model = _random_model("medium")
+    path = export_torchscript(model, tmp_path / "m.pt")
+    scripted = torch.jit.load(str(path))
+    x = torch.rand(1, 3, 64, 80) * 1.3 - 0.1  # raw values may leave 0-1
+    with torch.no_grad():
+        out = scripted(x)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    assert float((_y(out) - _y(x)).abs().max()) < 1e-5
+    # same numbers as the eager model, and the CbCr changed (the model does something)
+    np.testing.assert_allclose(out.numpy(), model(x).detach().numpy(), atol=1e-5)
+    assert float((out - x).abs().max()) > 1e-3
+    # odd sizes work (internal replicate padding)
+    assert scripted(torch.rand(1, 3, 37, 51)).shape == (1, 3, 37, 51)
+    # float16 on CPU: tensors follow x.dtype
+    half = scripted.half()(x.half())
+    assert half.dtype == torch.float16 and half.shape == x.shape
+    assert float((half.float() - out).abs().max()) < 2e-2
+
+
+def test_tiled_equals_untiled():
+    model = _random_model("small")
+    rng = np.random.default_rng(3)
+    frame = rng.random((150, 203, 3), dtype=np.float32)
+    whole = restore_frame(model, frame, tile=1024)
+    tiled = restore_frame(model, frame, tile=48, overlap=8)  # overlap raised to the receptive radius
+    assert tiled.shape == frame.shape
+    assert np.abs(tiled - whole).max() < 1e-4
+    np.testing.assert_allclose(luma(tiled), luma(frame), atol=1e-5)
+
+
+def test_receptive_radius_is_honest():
+    model = _random_model("small")
+    x = torch.rand(1, 3, 128, 128, requires_grad=True)
+    model.chroma(x)[0, :, 64, 64].sum().backward()
+    grad = x.grad.abs().sum(dim=(0, 1))
+    rows, cols = torch.nonzero(grad, as_tuple=True)
+    reach = max(64 - int(rows.min()), int(rows.max()) - 64, 64 - int(cols.min()), int(cols.max()) - 64)
+    assert 8 < reach <= RECEPTIVE_RADIUS
+
+
+def test_load_model_checkpoint_and_torchscript(tmp_path):
+    model = _random_model("small", seed=4)
+    ckpt = tmp_path / "c.pt"
+    torch.save({"model_config": model.config(), "model_state": model.state_dict()}, ckpt)
+    script = export_torchscript(model, tmp_path / "s.pt")
+    frame = np.random.default_rng(0).random((32, 40, 3), dtype=np.float32)
+    ref = restore_frame(model, frame)
+    for path in (ckpt, script):
+        loaded = load_model(path, "cpu")
+        np.testing.assert_allclose(restore_frame(loaded, frame), ref, atol=1e-5)
+    with pytest.raises(TrainingError, match="not found"):
+        load_model(tmp_path / "missing.pt")
+    torch.save({"weights": 1}, tmp_path / "bad.pt")
+    with pytest.raises(TrainingError, match="not a chroma-recovery checkpoint"):
+        load_model(tmp_path / "bad.pt")
