@@ -1,0 +1,116 @@
+"""``Finalize``: check the chunked render is whole, rebuild its metrics, write ``_manifest.json`` last.
+
+The chunk records (``_chunks``) carry every scorer value tagged with its frame; sorting them by frame
+gives the lists a single uninterrupted ``run_inference`` / ``run_matchgrade`` would have built, and
+the saved first/last quarter-resolution CbCr of each chunk supplies the flicker terms across chunk
+boundaries. The manifest is then written by the engine's own ``write_manifest`` (same checksums,
+same schema) after ``verify_sequence`` opened every frame.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from schemas import RenderManifest, ShotJob
+
+from ._chunks import CHUNK_DIR, SCORER_LISTS, cube_path, matchgrade_naming, stage_of_folder, version_folder
+from ._errors import FarmError
+
+
+def _load_chunks(folder: Path) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted((folder / CHUNK_DIR).glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record["_npz"] = path.with_suffix(".npz")
+        records.append(record)
+    return sorted(records, key=lambda r: r["frames"][0])
+
+
+def _check_coverage(folder: Path, records: list[dict[str, Any]], frames: list[int]) -> None:
+    seen: dict[int, int] = {}
+    for record in records:
+        for frame in record["frames"]:
+            seen[frame] = seen.get(frame, 0) + 1
+    missing = [f for f in frames if f not in seen]
+    doubled = sorted(f for f, n in seen.items() if n > 1)
+    if missing or doubled:
+        detail = (
+            f"missing {missing[:5]}" if missing else f"rendered twice by overlapping chunks {doubled[:5]}"
+        )
+        raise FarmError(
+            f"{folder}: chunk records do not cover the shot once ({detail})",
+            hint="re-run the failed Infer/MatchGrade tasks, then Finalize",
+        )
+    models = {r.get("model_sha256") for r in records if r.get("model_sha256")}
+    if len(models) > 1:
+        raise FarmError(
+            f"{folder}: chunks were restored with {len(models)} different models",
+            hint="a newer training finished mid-job; re-bundle and render again",
+        )
+
+
+def _merged_scorer(ctx: Any, curation: Any, alignment: Any, name: str, records: list[dict[str, Any]]) -> Any:
+    """A ``FrameScorer`` whose lists hold every chunk's values in frame order."""
+    from chroma_engine.runner import FrameScorer
+
+    scorer = FrameScorer(ctx, curation, alignment, name)
+    tagged: dict[str, list[tuple[int, float]]] = {key: [] for key in SCORER_LISTS}
+    previous_last: np.ndarray | None = None
+    for record in records:
+        part = record["scorers"].get(name)
+        if part is None:
+            raise FarmError(f"chunk {record['frames'][0]}-{record['frames'][-1]} has no {name!r} scores")
+        scorer.luma_max = max(scorer.luma_max, float(part["luma_max"]))
+        for key in SCORER_LISTS:
+            tagged[key].extend((int(f), float(v)) for f, v in part["values"][key])
+        with np.load(record["_npz"]) as arrays:
+            first, last = arrays[f"{name}_first"], arrays[f"{name}_last"]
+        if previous_last is not None and previous_last.shape == first.shape:
+            tagged["flicker"].append((int(record["frames"][0]), float(np.abs(first - previous_last).mean())))
+        previous_last = last
+    for key in SCORER_LISTS:
+        values = [v for _f, v in sorted(tagged[key], key=lambda item: item[0])]
+        setattr(scorer, key, values[:3] if key == "grain" else values)
+    return scorer
+
+
+def finalize_version(job: ShotJob, version_dir: str | Path) -> RenderManifest:
+    """Verify and publish one reserved inference or MatchGrade version folder."""
+    from chroma_engine.runner import ShotContext, verify_sequence, write_manifest
+    from chroma_engine.runner._render_stages import _output_sequence
+
+    folder = version_folder(job, version_dir, _stage_hint(job, version_dir))
+    stage = stage_of_folder(job, folder)
+    ctx = ShotContext.from_job(job)
+    curation, alignment = ctx.load_curation(), ctx.load_alignment()
+    frames = list(job.media.source.frames)
+    records = _load_chunks(folder)
+    _check_coverage(folder, records, frames)
+    naming = job.output.naming if stage == "inference" else matchgrade_naming(job.output.naming)
+    pattern, seq = _output_sequence(ctx, folder, naming)
+    files = verify_sequence(folder, pattern, frames)
+    if stage == "inference":
+        metrics = _merged_scorer(ctx, curation, alignment, "ml", records).summary()
+    else:
+        cube = cube_path(job, folder)
+        if not cube.is_file():
+            raise FarmError(f"{cube}: the MatchGrade LUT is missing", hint="re-run a MatchGrade task")
+        files = [*files, cube]
+        metrics = _merged_scorer(ctx, curation, alignment, "lut", records).summary()
+        if ctx.balanced is not None:
+            metrics.update(_merged_scorer(ctx, curation, alignment, "bal", records).summary())
+    started = min(_dt.datetime.fromisoformat(r["started"]) for r in records)
+    return write_manifest(
+        ctx, stage, folder, int(folder.name[1:]), files, started, output=seq, metrics=metrics
+    )  # type: ignore[arg-type]
+
+
+def _stage_hint(job: ShotJob, version_dir: str | Path) -> str:
+    folder = Path(version_dir)
+    folder = folder if folder.is_absolute() else Path(job.project.root) / folder
+    return stage_of_folder(job, folder)
