@@ -5,6 +5,7 @@ The Resolve simulator used by the tests lives in :mod:`resolve_bridge.simulator`
 """
 
 from ._config import CONFIG_ENV, BridgeConfig, default_config_path, load_config
+from ._conform import ConformReport, conform_reel
 from ._errors import BridgeError, FrameMathError, HostUnavailableError, ResolveCallFailed
 from ._exports import ExportResult, export_phase1, latest_exports
 from ._frames import (
@@ -43,6 +44,7 @@ __all__ = [
     "BridgeConfig",
     "BridgeError",
     "CONFIG_ENV",
+    "ConformReport",
     "DEFAULT_START_TIMECODE",
     "ExportResult",
     "FrameMathError",
@@ -57,6 +59,7 @@ __all__ = [
     "TimelineRate",
     "apply_pending_imports",
     "clip_info",
+    "conform_reel",
     "default_config_path",
     "exclusive_end_to_inclusive_last",
     "export_phase1",

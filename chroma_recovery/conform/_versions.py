@@ -15,9 +15,11 @@ else the latest finished one.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import getpass
 import json
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +35,7 @@ APPROVAL_NAME = "approved.json"
 Selection = Literal["approved", "latest"]
 RenderStage = Literal["inference", "matchgrade"]
 RENDER_STAGES: tuple[RenderStage, ...] = ("inference", "matchgrade")
+_VERSION_RE = re.compile(r"^v(\d{3,})$")  # as chroma_engine.io.existing_versions
 
 
 class ApprovalEvent(SchemaModel):
@@ -68,21 +71,36 @@ class ApprovalRecord(SchemaModel):
     history: tuple[ApprovalEvent, ...]
 
 
+@functools.cache
+def _stage_folder(stage: str) -> str:
+    from chroma_engine.layout import STAGE_FOLDERS
+
+    return next(f.folder for f in STAGE_FOLDERS if f.stage == stage)
+
+
 def shot_folder(project: str | os.PathLike[str], shot: str, stage: str) -> Path:
     """``<project>/pipeline/<0N_stage>/<shot>`` (not created)."""
-    from chroma_engine.layout import stage_dir
-
     if stage not in RENDER_STAGES:
         raise ConformError(f"stage {stage!r} has no renders", hint="use inference or matchgrade")
-    return stage_dir(project, stage) / shot
+    return Path(project, "pipeline", _stage_folder(stage), shot)
 
 
 def finished_versions(project: str | os.PathLike[str], shot: str, stage: str) -> list[int]:
-    """Versions of ``shot`` whose ``_manifest.json`` exists (finished renders), ascending."""
-    from chroma_engine.io import existing_versions
+    """Versions of ``shot`` whose ``_manifest.json`` exists (finished renders), ascending.
 
-    folder = shot_folder(project, shot, stage)
-    return [v for v in existing_versions(folder) if (folder / f"v{v:03d}" / MANIFEST_NAME).is_file()]
+    Plain ``os`` calls: a conform scans thousands of version folders.
+    """
+    folder = os.fspath(shot_folder(project, shot, stage))
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = _VERSION_RE.match(name)
+        if match and os.path.isfile(os.path.join(folder, name, MANIFEST_NAME)):
+            found.append(int(match.group(1)))
+    return sorted(found)
 
 
 def manifest_path(project: str | os.PathLike[str], shot: str, stage: str, version: int) -> Path:
