@@ -26,6 +26,7 @@ _SUBAPPS: tuple[tuple[str, str, str | None], ...] = (
     ("chroma_recovery.cli._nk_cmds", "nk_app", "nk"),
     ("chroma_recovery.cli._synth_cmds", "app", None),
     ("chroma_recovery.cli._farm_cmds", "farm_app", "farm"),
+    ("chroma_recovery.cli._conform_cmds", "app", None),
 )
 
 
