@@ -128,7 +128,8 @@ def solve_alignment(
     Raises:
         StageError: all-black frame, failed registration without a manual transform, no overlap.
     """
-    src_l, ref_l = [], []
+    src_l: list[np.ndarray] = []
+    ref_l: list[np.ndarray] = []
     for frame, s, r in zip(frames, sources, references, strict=True):
         for what, img, out in (("source", s, src_l), ("reference", r, ref_l)):
             fixed, bad = clean(img)

@@ -145,7 +145,9 @@ def detect_subtitle(
     pic = np.nan_to_num(ref_rgb[r0:r1, c0:c1].astype(np.float32))
     factor = min(1.0, work_width / max(pic.shape[1], 1))
     if factor < 1.0:
-        pic = cv2.resize(pic, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        pic = cv2.resize(  # type: ignore[assignment]
+            pic, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA
+        )
     ph, pw = pic.shape[:2]
     luma = 0.2126 * pic[..., 0] + 0.7152 * pic[..., 1] + 0.0722 * pic[..., 2]
     sat = pic.max(axis=2) - pic.min(axis=2)

@@ -132,7 +132,7 @@ def corner_error(matrix_a: np.ndarray, matrix_b: np.ndarray, size: tuple[int, in
     )
 
 
-def as_tuple3(matrix: np.ndarray) -> tuple[tuple[float, float, float], ...]:
+def as_tuple3(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
     """3x3 array -> nested tuple of floats (normalised so the last element is 1)."""
     m = np.asarray(matrix, dtype=np.float64)
     m = m / m[2, 2]

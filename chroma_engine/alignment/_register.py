@@ -84,10 +84,10 @@ def _detectors() -> list[tuple[object, int]]:
 
     OpenCV 5's main package has SIFT and ORB (AKAZE moved to contrib); AKAZE is used when present.
     """
-    found: list[tuple[object, int]] = [(cv2.SIFT_create(nfeatures=6000, contrastThreshold=0.02), cv2.NORM_L2)]
+    found: list[tuple[object, int]] = [(cv2.SIFT_create(nfeatures=6000, contrastThreshold=0.02), cv2.NORM_L2)]  # type: ignore[attr-defined]
     if hasattr(cv2, "AKAZE_create"):
         found.append((cv2.AKAZE_create(threshold=0.0005), cv2.NORM_HAMMING))
-    found.append((cv2.ORB_create(nfeatures=4000), cv2.NORM_HAMMING))
+    found.append((cv2.ORB_create(nfeatures=4000), cv2.NORM_HAMMING))  # type: ignore[attr-defined]
     return found
 
 
@@ -103,8 +103,8 @@ def _match(src8: np.ndarray, ref8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         good = [p[0] for p in knn if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
         if len(good) > len(best[0]):
             best = (
-                np.float32([kp_r[m.queryIdx].pt for m in good]),
-                np.float32([kp_s[m.trainIdx].pt for m in good]),
+                np.array([kp_r[m.queryIdx].pt for m in good], np.float32),
+                np.array([kp_s[m.trainIdx].pt for m in good], np.float32),
             )
         if len(best[0]) >= 60:
             break
@@ -216,7 +216,7 @@ def _ecc(
         mode, warp = cv2.MOTION_AFFINE, inverse[:2].astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 80, 1e-6)
     try:
-        _, warp = cv2.findTransformECC(template, moving, warp, mode, criteria, mask.astype(np.uint8), 5)
+        _, warp = cv2.findTransformECC(template, moving, warp, mode, criteria, mask.astype(np.uint8), 5)  # type: ignore[assignment]
     except cv2.error:
         return None
     full = warp.astype(np.float64) if warp.shape == (3, 3) else np.vstack([warp, [0.0, 0.0, 1.0]])

@@ -39,7 +39,7 @@ def warp_reference(ref_rgb: np.ndarray, record: AlignmentRecord, source_shape: t
     if scale < 0.7:
         factor = max(scale, 1.0 / max(ref.shape[:2]))
         size = (max(1, round(ref.shape[1] * factor)), max(1, round(ref.shape[0] * factor)))
-        ref = cv2.resize(ref, size, interpolation=cv2.INTER_AREA)
+        ref = cv2.resize(ref, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
         matrix = matrix @ np.linalg.inv(scale_matrix(size[0] / ref_rgb.shape[1], size[1] / ref_rgb.shape[0]))
     height, width = source_shape[0], source_shape[1]
     out = cv2.warpPerspective(

@@ -37,8 +37,8 @@ def _alignment_score(src: FrameStats, ref: FrameStats, matrix_mid: np.ndarray) -
     """Gradient NCC of the 384-px source and coarsely warped reference inside their overlap."""
     h, w = src.mid.shape
     warped = cv2.warpPerspective(structure(ref.mid), matrix_mid, (w, h), flags=cv2.INTER_LINEAR)
-    valid = cv2.warpPerspective(np.ones(ref.mid.shape, np.uint8), matrix_mid, (w, h), flags=cv2.INTER_NEAREST)
-    valid = cv2.erode(valid, np.ones((9, 9), np.uint8)) > 0
+    cover = cv2.warpPerspective(np.ones(ref.mid.shape, np.uint8), matrix_mid, (w, h), flags=cv2.INTER_NEAREST)
+    valid = cv2.erode(cover, np.ones((9, 9), np.uint8)) > 0
     valid &= (src.mid > 0.02) & (cv2.warpPerspective(ref.mid, matrix_mid, (w, h)) > 0.02)
     return gradient_ncc(structure(src.mid), warped, valid)
 

@@ -104,10 +104,10 @@ def _score(
     r_first = ref.frames[sorted(ref.frames)[0]]
     m_sig = to_scale(matrix_mid, first.mid, first.sig, r_first.mid, r_first.sig)
     th, tw = first.sig.shape
-    valid = cv2.warpPerspective(
+    cover = cv2.warpPerspective(
         np.ones(r_first.sig.shape, np.uint8), m_sig, (tw, th), flags=cv2.INTER_NEAREST
     )
-    valid = cv2.erode(valid, np.ones((3, 3), np.uint8)) > 0
+    valid = cv2.erode(cover, np.ones((3, 3), np.uint8)) > 0
     if valid.sum() < 32:
         valid = np.ones((th, tw), bool)
 
