@@ -48,8 +48,6 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 class ChromaNet(nn.Module):
     """Predicts CbCr from raw R'G'B'; ``forward`` returns scan Y' + predicted CbCr as R'G'B'."""
 
-    blur_kernel: torch.Tensor
-
     def __init__(self, width: int = 24, hidden: int = 48) -> None:
         super().__init__()
         to_ycc, from_ycc = matrices()
@@ -107,7 +105,7 @@ class ChromaNet(nn.Module):
         if pad_h > 0 or pad_w > 0:
             xn = F.pad(xn, [0, pad_w, 0, pad_h], mode="replicate")
         kernel = self.blur_kernel.to(device=x.device, dtype=x.dtype)
-        smooth = F.conv2d(F.pad(xn, [2, 2, 2, 2], mode="replicate"), kernel, groups=3)
+        smooth = F.conv2d(F.pad(xn, [2, 2, 2, 2], mode="replicate"), kernel, groups=3)  # type: ignore[arg-type]
         feats = torch.cat([xn, smooth], dim=1)
         base = self.global_mlp(feats)
         e0 = self.enc0(feats)
