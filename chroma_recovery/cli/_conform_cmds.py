@@ -43,7 +43,7 @@ def conform(
     tc_rate = TimelineRate.parse(plan.rate)
     table = Table(title=f"{plan.name}  start {frame_to_timecode(plan.start_frame, tc_rate)} @ {plan.rate:g}")
     for column in ("event", "clip", "record in", "record out", "shot matched", "ML", "MatchGrade"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("ML", "MatchGrade", "record in", "record out"))
     for row in plan.rows:
         event = row.event
         shot = f"{row.shot} [dim]({row.match})[/]" if row.shot else "[red]-[/]"
