@@ -105,7 +105,7 @@ def _render_choice(root: Path, shot: str, stage: str) -> RenderChoice | None:
 
 
 def _done_jobs(root: Path, notes: list[str]) -> list[schemas.ShotJob]:
-    jobs = []
+    jobs: list[schemas.ShotJob] = []
     folder = root / "jobs" / "done"
     if not folder.is_dir():
         return jobs
@@ -132,7 +132,9 @@ def load_catalog(project: str | os.PathLike[str]) -> ShotCatalog:
     latest_job = {job.shot.name: job for job in jobs}  # later files (sorted by name) win
     shots: dict[str, ShotRecord] = {}
     for name in sorted(names):
-        renders = {s: c for s in RENDER_STAGES if (c := _render_choice(root, name, s)) is not None}
+        renders: dict[str, RenderChoice] = {
+            s: c for s in RENDER_STAGES if (c := _render_choice(root, name, s)) is not None
+        }
         job = latest_job.get(name)
         if job is None:
             job_id = next((c.job_id for c in renders.values()), None)

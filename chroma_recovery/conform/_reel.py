@@ -139,8 +139,8 @@ def _locate(source: Path, adapter: str, exc: BaseException, kwargs: dict[str, An
         line = exc.position[0]
         return f":{line}: {_line_text(source, line)!r}"
     if adapter == "cmx_3600":
-        line = _edl_failing_line(source, kwargs)
-        return f":{line}: {_line_text(source, line)!r}" if line else ""
+        failing = _edl_failing_line(source, kwargs)
+        return f":{failing}: {_line_text(source, failing)!r}" if failing else ""
     if adapter == "otio_json":
         found = re.search(r"line (\d+)", str(exc))
         return f":{found.group(1)}" if found else ""
@@ -257,7 +257,7 @@ def read_reel(path: str | os.PathLike[str], rate: float | None = None, track: in
     origin = _origin(timeline, chosen, record_rate, notes)
     copy = chosen.deepcopy()
     copy.source_range = None
-    events = []
+    events: list[ReelEvent] = []
     ranges = chosen.range_of_all_children()
     for index, child in enumerate(chosen):
         if not isinstance(child, otio.schema.Clip):

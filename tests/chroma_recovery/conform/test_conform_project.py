@@ -140,3 +140,11 @@ def test_cli_conform_table_and_approve(project: Path, tmp_path: Path) -> None:
     assert "01:00:00:00" in result.output and out.is_file()
     bad = runner.invoke(app, ["approve", "sh020", "9", "--project", str(project)])
     assert bad.exit_code == 2 and "no finished render" in bad.output
+
+
+def test_bench_fixture_small(tmp_path: Path) -> None:
+    from chroma_recovery.conform._bench import run_bench
+
+    result = run_bench(events=40, repeats=1, out=tmp_path / "conform.json")
+    assert (result["matched"], result["ml_placed"], result["approved"]) == (30, 30, 10)
+    assert json.loads((tmp_path / "conform.json").read_text())["events"] == 40
