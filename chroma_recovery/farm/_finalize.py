@@ -105,9 +105,8 @@ def finalize_version(job: ShotJob, version_dir: str | Path) -> RenderManifest:
         if ctx.balanced is not None:
             metrics.update(_merged_scorer(ctx, curation, alignment, "bal", records).summary())
     started = min(_dt.datetime.fromisoformat(r["started"]) for r in records)
-    return write_manifest(
-        ctx, stage, folder, int(folder.name[1:]), files, started, output=seq, metrics=metrics
-    )  # type: ignore[arg-type]
+    version = int(folder.name[1:])
+    return write_manifest(ctx, stage, folder, version, files, started, output=seq, metrics=metrics)  # type: ignore[arg-type]
 
 
 def _stage_hint(job: ShotJob, version_dir: str | Path) -> str:
