@@ -68,13 +68,9 @@ def _import(resolve: Any, config: BridgeConfig, env: Mapping[str, Any]) -> Any:
 
 
 def _conform(resolve: Any, config: BridgeConfig, env: Mapping[str, Any]) -> Any:
-    import resolve_bridge
+    from ._conform import conform_reel
 
-    conform = getattr(resolve_bridge, "conform_reel", None)
-    if conform is None:
-        say("Conform Reel is not available yet in this chroma-recovery version")
-        return None
-    return conform(resolve, config)
+    return conform_reel(resolve, config)
 
 
 ACTIONS: dict[str, Callable[[Any, BridgeConfig, Mapping[str, Any]], Any]] = {

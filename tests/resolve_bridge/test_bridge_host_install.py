@@ -102,14 +102,6 @@ def test_menu_script_prints_error_without_traceback(
     assert "[chroma-recovery] error:" in out and "config not found" in out and "hint:" in out
 
 
-def test_conform_script_says_not_available(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    monkeypatch.setenv("CHROMA_RECOVERY_CONFIG", str(write_config(tmp_path)))
-    runpy.run_path(str(MENU_DIR / SCRIPT_NAMES[0]), init_globals=make_host_globals("studio"))
-    assert "not available yet" in capsys.readouterr().out
-
-
 def test_repo_scripts_equal_packaged_scripts() -> None:
     packaged = menu_script_sources()
     assert sorted(packaged) == SCRIPT_NAMES
