@@ -38,7 +38,7 @@ def delta_e00(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> f
     """Mean CIEDE2000 of two Rec.709 display-referred images (metrics helper's, else the fallback)."""
     try:
         from ..metrics import delta_e00 as metric  # type: ignore[attr-defined]
-    except ImportError:
+    except Exception:  # absent or broken metrics module: same definition, computed here
         return _fallback_delta_e00(a, b, mask)
     return float(metric(a, b, mask=mask))
 

@@ -27,11 +27,13 @@ from schemas import SchemaModel, ShotJob
 from .._errors import TrainingError
 from ..io import atomic_target
 from ._inference import export_torchscript, resolve_device, restore_frame
-from ._model import ChromaNet, build_model, parameter_count
+from ._model import ChromaNet, build_model, fit_global, parameter_count
 from ._patches import PatchSampler, effective_patch, masked_l1
 from ._report import cbcr_l1, delta_e00, preview_crop, write_contact_sheet, write_loss_csv, write_loss_png
 from ._truth import TrainingPair
 
+#: Learning-rate factor of the closed-form-initialised polynomial colour transform.
+POLY_LR_SCALE = 0.01
 _CKPT_RE = re.compile(r"^ckpt_(\d+)\.pt$")
 #: Steps between loss read-backs on GPU (each read-back synchronises the device).
 _GPU_FLUSH = 25
@@ -83,7 +85,7 @@ def _save(path: Path, payload: dict[str, Any]) -> None:
 
 
 def _lr_lambda(total: int) -> Callable[[int], float]:
-    warm = max(1, total // 50)
+    warm = max(1, total // 10)
 
     def factor(step: int) -> float:
         if step < warm:
@@ -138,7 +140,12 @@ def train(
     torch.manual_seed(cfg.seed)
     patch = effective_patch(cfg.patch_size, pairs)
     model = build_model(cfg.model_size).to(dev)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    # The closed-form global fit is already good: Adam's unit-size early steps would wreck it.
+    poly = list(model.poly.parameters())
+    rest = [p for name, p in model.named_parameters() if not name.startswith("poly.")]
+    optimizer = torch.optim.Adam(
+        [{"params": rest}, {"params": poly, "lr": cfg.learning_rate * POLY_LR_SCALE}], lr=cfg.learning_rate
+    )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
     sampler = PatchSampler(pairs, patch, dev, cfg.seed)
     history: list[dict[str, Any]] = []
@@ -158,6 +165,8 @@ def train(
         seconds_before = float(state["seconds"])
     elif cfg.initial_weights:
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
+    else:
+        fit_global(model, sampler.sources, sampler.targets, sampler.masks, seed=cfg.seed)
 
     view = preview if preview is not None else pairs[0]
     crop = preview_crop(view.source.shape)

