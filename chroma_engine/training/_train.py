@@ -143,9 +143,11 @@ def train(
     # The closed-form global fit is already good: Adam's unit-size early steps would wreck it.
     poly = list(model.poly.parameters())
     rest = [p for name, p in model.named_parameters() if not name.startswith("poly.")]
-    optimizer = torch.optim.Adam(
-        [{"params": rest}, {"params": poly, "lr": cfg.learning_rate * POLY_LR_SCALE}], lr=cfg.learning_rate
-    )
+    groups: list[dict[str, Any]] = [
+        {"params": rest},
+        {"params": poly, "lr": cfg.learning_rate * POLY_LR_SCALE},
+    ]
+    optimizer = torch.optim.Adam(groups, lr=cfg.learning_rate)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
     sampler = PatchSampler(pairs, patch, dev, cfg.seed)
     history: list[dict[str, Any]] = []
