@@ -21,7 +21,10 @@ from ..alignment._geometry import scale_matrix
 from ._signatures import SequenceStats
 
 #: Under this confidence the detected offset is not trusted (offset 0 / the job's offset is kept).
-MIN_CONFIDENCE = 0.15
+MIN_CONFIDENCE = 0.3
+#: Exports from Resolve share frame numbers, so offset 0 is the prior: another offset must beat its
+#: score by at least this much NCC to be taken.
+ZERO_MARGIN = 0.02
 
 
 def map_frame(source_frame: int, offset: int, cadence: str) -> int:
@@ -183,6 +186,9 @@ def detect_sync(
     confidence = float(np.clip(2.0 * (scores[best] - typical) / max(1.0 - typical, 1e-3), 0.0, 1.0))
     if len(values) == 1:
         confidence = float(np.clip(scores[best], 0.0, 1.0))
+    zero = ("same", 0)
+    if fixed_offset is None and zero in scores and scores[best] - scores[zero] < ZERO_MARGIN:
+        best = zero
     if confidence < MIN_CONFIDENCE and fixed_offset is None:
         fallback = ("same", 0) if ("same", 0) in geometry else best
         return SyncResult(0, implied, confidence, scores), *geometry[fallback]
