@@ -26,6 +26,13 @@ METRIC_LABELS = {
 }
 
 
+METRICS_NOTE = (
+    "Held-out frames are never trained on. Luma identity is measured on the output before EXR encoding. "
+    "The LUT and the balanced scan are scored on their chroma over the scan's luma, as the V4 composite "
+    "shows them. dE00 against TRUTH exists for synthetic shots only."
+)
+
+
 def _render_frame(ctx: ShotContext, manifest: RenderManifest, frame: int) -> np.ndarray:
     assert manifest.output is not None
     path = ctx.root / (manifest.output.printf_pattern() % frame)
@@ -42,11 +49,19 @@ def build_report(
 ) -> Path:
     """Write pictures, metrics JSON and one HTML report into ``04_inference_render/QC/<date>/``."""
     from ..alignment import warp_reference
-    from ..qc import append_experiment_note, contact_sheet, four_way, html_report
+    from ..qc import (
+        ReportImage,
+        ReportSection,
+        ReportTable,
+        append_experiment_note,
+        contact_sheet,
+        four_way,
+        html_report,
+    )
 
     qc = ctx.qc_dir("inference")
     tag = f"{ctx.shot}_v{inference.version:03d}"
-    sections: list[dict[str, object]] = []
+    sections: list[ReportSection] = []
     frames = [curation.preview_frame, curation.training_frames[len(curation.training_frames) // 2]]
     sheet_images, sheet_labels = [], []
     for frame in frames:
@@ -58,33 +73,39 @@ def build_report(
         kind = "held-out preview" if frame == curation.preview_frame else "training"
         picture = four_way(src, bal, ref, ml, lut)
         path = write_png(qc / f"{tag}_fourway_{frame}.png", picture)
-        sections.append(
-            {"title": f"Frame {frame} ({kind}): original | balanced | reference | ML | LUT", "image": path}
-        )
+        caption = f"Frame {frame} ({kind}): original | balanced | reference | ML | LUT"
+        sections.append(ReportSection(caption, images=(ReportImage(caption, path),)))
         sheet_images += [src, ml]
         sheet_labels += [f"scan {frame}", f"ML {frame}"]
     sheet = write_png(qc / f"{tag}_contact.png", contact_sheet(sheet_images, sheet_labels, columns=2))
-    sections.append({"title": "Contact sheet", "image": sheet})
+    sections.append(ReportSection("Contact sheet", images=(ReportImage("scan | ML", sheet),)))
     if loss_png is not None and loss_png.exists():
-        sections.append({"title": "Training loss", "image": loss_png})
+        sections.append(ReportSection("Training loss", images=(ReportImage("training loss", loss_png),)))
     metrics = dict(inference.metrics)
     if matchgrade is not None:
         metrics.update(matchgrade.metrics)
     table = {METRIC_LABELS.get(k, k): round(v, 5) for k, v in sorted(metrics.items())}
-    sections.insert(0, {"title": "Metrics", "table": table})
+    decisions = {
+        "training frames": ", ".join(map(str, curation.training_frames)),
+        "held-out preview frame": curation.preview_frame,
+        "reference offset / cadence": f"{curation.reference_offset} / {curation.cadence}",
+        "alignment": f"{alignment.method} ({alignment.motion}), quality {alignment.quality:.3f}"
+        + (" - FELL BACK to manual" if alignment.fell_back else ""),
+        "crop (x y r t)": " ".join(str(v) for v in alignment.crop.model_dump().values()),
+    }
+    sections.insert(
+        0,
+        ReportSection(
+            "Metrics",
+            text=METRICS_NOTE,
+            table=ReportTable(["metric", "value"], [[k, v] for k, v in table.items()]),
+        ),
+    )
     sections.insert(
         1,
-        {
-            "title": "Decisions",
-            "table": {
-                "training frames": ", ".join(map(str, curation.training_frames)),
-                "held-out preview frame": curation.preview_frame,
-                "reference offset / cadence": f"{curation.reference_offset} / {curation.cadence}",
-                "alignment": f"{alignment.method} ({alignment.motion}), quality {alignment.quality:.3f}"
-                + (" - FELL BACK to manual" if alignment.fell_back else ""),
-                "crop (x y r t)": " ".join(str(v) for v in alignment.crop.model_dump().values()),
-            },
-        },
+        ReportSection(
+            "Decisions", table=ReportTable(["decision", "value"], [[k, v] for k, v in decisions.items()])
+        ),
     )
     write_json(qc / f"{tag}_metrics.json", metrics)
     report = html_report(
