@@ -28,7 +28,7 @@ from .._errors import TrainingError
 from ..io import atomic_target
 from ._inference import export_torchscript, resolve_device, restore_frame
 from ._model import ChromaNet, build_model, fit_global, parameter_count
-from ._patches import PatchSampler, effective_patch, masked_l1
+from ._patches import EXPOSURE_RANGE, PatchSampler, effective_patch, masked_l1
 from ._report import cbcr_l1, delta_e00, preview_crop, write_contact_sheet, write_loss_csv, write_loss_png
 from ._truth import TrainingPair
 
@@ -117,6 +117,7 @@ def train(
     device: str | torch.device | None = None,
     resume: bool = True,
     progress: ProgressFn | None = None,
+    exposure: float = EXPOSURE_RANGE,
 ) -> TrainingResult:
     """Train the shot's chroma model and export it.
 
@@ -130,6 +131,7 @@ def train(
         resume: continue from the newest checkpoint in ``out_dir`` when there is one.
         progress: called as ``progress(step, total, loss)``; an exception raised there stops training
             (the newest checkpoint stays valid, so a later call resumes).
+        exposure: +- gain augmentation (CopyCat's 0.1; 0 = off, measured better, see PatchSampler).
     """
     cfg = job.training
     total = int(steps if steps is not None else cfg.total_steps)
@@ -149,7 +151,7 @@ def train(
     ]
     optimizer = torch.optim.Adam(groups, lr=cfg.learning_rate)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
-    sampler = PatchSampler(pairs, patch, dev, cfg.seed)
+    sampler = PatchSampler(pairs, patch, dev, cfg.seed, exposure=exposure)
     history: list[dict[str, Any]] = []
     start, seconds_before, resumed_from = 0, 0.0, None
     latest = newest_checkpoint(out) if resume else None
