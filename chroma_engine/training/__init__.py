@@ -9,18 +9,20 @@ from ._inference import export_torchscript, load_model, resolve_device, restore_
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
 from ._train import TrainingResult, checkpoint_path, newest_checkpoint, train
-from ._truth import TrainingPair, gamut_fit_chroma, ground_truth
+from ._truth import FLAT_KEEP, TrainingPair, flat_mask, gamut_fit_chroma, ground_truth
 
 __all__ = [
+    "ChromaNet",
+    "FLAT_KEEP",
     "MODEL_SIZES",
     "RECEPTIVE_RADIUS",
-    "ChromaNet",
     "TrainingPair",
     "TrainingResult",
     "bench_median",
     "build_model",
     "checkpoint_path",
     "export_torchscript",
+    "flat_mask",
     "gamut_fit_chroma",
     "gpu_bench",
     "ground_truth",

@@ -20,6 +20,7 @@ from torch import nn
 from .._errors import TrainingError
 from ..io import atomic_target
 from ._model import RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
+from ._patches import frame_positions
 
 #: Cross-fade band (pixels on each side of a core boundary).
 BLEND = 8
@@ -99,12 +100,18 @@ def _ramp(length: int, lo_band: int, hi_band: int) -> np.ndarray:
     return np.clip(weight, 0.0, 1.0)
 
 
+def _restore(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Scan Y' + predicted CbCr for a 5-channel (R'G'B' + positions) tensor."""
+    rgb = x[:, 0:3]
+    return model.recombine(model.luma(rgb), model.chroma(x))  # type: ignore[operator]
+
+
 def _run(model: nn.Module, x: torch.Tensor, autocast: str | None) -> torch.Tensor:
     if autocast is None:
-        return model(x).float()
+        return _restore(model, x).float()
     dtype = torch.bfloat16 if autocast == "bf16" else torch.float16
     with torch.autocast(device_type=x.device.type, dtype=dtype):
-        return model(x).float()
+        return _restore(model, x).float()
 
 
 def restore_frame(
@@ -115,6 +122,7 @@ def restore_frame(
     overlap: int = 32,
     device: str | torch.device | None = None,
     autocast: str | None = None,
+    window: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """Restore one frame: the scan's Y' with the model's CbCr, as float32 HxWx3 R'G'B'.
 
@@ -125,6 +133,8 @@ def restore_frame(
         overlap: context margin per side, raised to the model's receptive radius when smaller.
         device: None = the model's device.
         autocast: None (float32), ``"bf16"`` or ``"fp16"``.
+        window: ``(y0, x0, full_height, full_width)`` when ``src_rgb`` is a crop of a larger frame
+            (positions are the frame's); None = ``src_rgb`` is the whole frame.
     """
     if src_rgb.ndim != 3 or src_rgb.shape[2] < 3:
         raise TrainingError(f"restore_frame: expected an HxWx3 frame, got shape {src_rgb.shape}")
@@ -135,7 +145,11 @@ def restore_frame(
     mult = SIZE_MULTIPLE
     tile = max(mult, -(-int(tile) // mult) * mult)
     margin = -(-max(int(overlap), RECEPTIVE_RADIUS + BLEND) // mult) * mult
-    x = torch.from_numpy(np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)).permute(2, 0, 1)[None]
+    y0, x0, full_h, full_w = window if window is not None else (0, 0, height, width)
+    pos = frame_positions(height, width, y0, x0, full_h, full_w)
+    rgbp = np.concatenate([np.asarray(src_rgb[..., :3], dtype=np.float32), pos], axis=2)
+    # Channels 3-4 carry frame positions, so every tile knows where it lies in the frame.
+    x = torch.from_numpy(np.ascontiguousarray(rgbp)).permute(2, 0, 1)[None]
     with torch.inference_mode():
         if height <= tile and width <= tile:
             return _run(model, x.to(dev), autocast)[0].permute(1, 2, 0).cpu().numpy()

@@ -9,10 +9,11 @@ Architecture (restoration_science.md section 6):
 
 * input normalisation: clamp to 0-1, map to -1..1; a fixed 5x5 binomial blur of the input is
   appended as a "degrained" copy (the target chroma is clean; the scan carries grain).
-* global: a cubic polynomial of the degrained R'G'B' (plus raw R'G'B') -> CbCr, initialised in
-  closed form by ridge least squares on the training pixels (``fit_global``), plus a per-pixel MLP
-  (1x1 convolutions, last layer zero-initialised) that refines it: a learned smooth colour
-  transform (the MatchGrade 3D-LUT role, without a LUT's quantisation or the grain in its input).
+* global: a trainable 3D LUT (``lut_size``^3 nodes of CbCr) looked up trilinearly in the same log2
+  shaper domain as the MatchGrade baseline. It starts from the closed-form least-squares fit of that
+  baseline (``set_lut``) and is then refined by the training loss (L1, robust to the reference's
+  compression and edge blur, which bias a least-squares fit), plus a per-pixel MLP (1x1
+  convolutions, last layer zero-initialised).
 * local: a two-level U-Net (no normalisation layers, no global pooling) adding a CbCr residual for
   spatially varying fading and grain suppression. Its receptive radius is ``RECEPTIVE_RADIUS``
   pixels, which makes tiled inference with that much context exact.
@@ -20,6 +21,7 @@ Architecture (restoration_science.md section 6):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -34,8 +36,12 @@ MODEL_SIZES: dict[str, tuple[int, int]] = {"small": (12, 32), "medium": (24, 48)
 #: Receptive radius of the local branch in pixels (two 2x levels, two 3x3 convs each, plus blur).
 RECEPTIVE_RADIUS = 28
 
-#: Channels of ``ChromaNet.poly_features``: raw R'G'B' + 2 x 19 monomials of the degrained R'G'B'.
-POLY_FEATURES = 41
+#: Nodes per edge of the global LUT.
+LUT_SIZE = 33
+#: Log2 shaper of the global LUT (identical to ``chroma_engine.matchgrade``'s): display -> linear
+#: (gamma 2.4) -> log2 with a 2**-9 toe, normalised to 0..1.
+LUT_GAMMA = 2.4
+LUT_OFFSET = 2.0**-9
 
 #: Spatial multiple the U-Net needs (2 ** levels); other sizes are replicate-padded internally.
 SIZE_MULTIPLE = 4
@@ -53,7 +59,7 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 class ChromaNet(nn.Module):
     """Predicts CbCr from raw R'G'B'; ``forward`` returns scan Y' + predicted CbCr as R'G'B'."""
 
-    def __init__(self, width: int = 24, hidden: int = 48) -> None:
+    def __init__(self, width: int = 24, hidden: int = 48, lut_size: int = LUT_SIZE) -> None:
         super().__init__()
         to_ycc, from_ycc = matrices()
         self.width = width
@@ -76,12 +82,15 @@ class ChromaNet(nn.Module):
         blur = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0])
         kernel = (blur[:, None] * blur[None, :]) / 256.0
         self.register_buffer("blur_kernel", kernel.expand(3, 1, 5, 5).clone())
-        self.poly = nn.Conv2d(POLY_FEATURES, 2, 1)
-        nn.init.zeros_(self.poly.weight)
-        if self.poly.bias is not None:
-            nn.init.zeros_(self.poly.bias)
+        self.lut_size = lut_size
+        self.lut_gamma = LUT_GAMMA
+        self.lut_offset = LUT_OFFSET
+        self.log_lo = float(math.log2(LUT_OFFSET))
+        self.log_span = float(math.log2(1.0 + LUT_OFFSET) - math.log2(LUT_OFFSET))
+        # CbCr at the nodes, laid out (1, 2, blue, green, red) for grid_sample's (z, y, x).
+        self.lut = nn.Parameter(torch.zeros(1, 2, lut_size, lut_size, lut_size))
         self.global_mlp = nn.Sequential(
-            nn.Conv2d(6, hidden, 1),
+            nn.Conv2d(8, hidden, 1),
             nn.LeakyReLU(0.1),
             nn.Conv2d(hidden, hidden, 1),
             nn.LeakyReLU(0.1),
@@ -106,23 +115,42 @@ class ChromaNet(nn.Module):
 
     def config(self) -> dict[str, int]:
         """Constructor arguments (stored in checkpoints)."""
-        return {"width": self.width, "hidden": self.hidden}
+        return {"width": self.width, "hidden": self.hidden, "lut_size": self.lut_size}
+
+    @torch.jit.export
+    def positions(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalised pixel-centre coordinates of ``x`` (Nx2xHxW, x then y, -1..1 over the image)."""
+        height = x.shape[2]
+        width = x.shape[3]
+        xs = (torch.arange(width, device=x.device, dtype=x.dtype) + 0.5) * (2.0 / width) - 1.0
+        ys = (torch.arange(height, device=x.device, dtype=x.dtype) + 0.5) * (2.0 / height) - 1.0
+        grid_x = xs.view(1, 1, 1, width).expand(x.shape[0], 1, height, width)
+        grid_y = ys.view(1, 1, height, 1).expand(x.shape[0], 1, height, width)
+        return torch.cat([grid_x, grid_y], dim=1)
 
     @torch.jit.export
     def chroma(self, x: torch.Tensor) -> torch.Tensor:
-        """Predicted CbCr (Nx2xHxW) of raw R'G'B' ``x`` (Nx3xHxW, any H, W)."""
+        """Predicted CbCr (Nx2xHxW) of raw R'G'B' ``x`` (Nx3xHxW, any H, W).
+
+        A 5-channel ``x`` carries its own frame positions in channels 3-4 (tiles and training patches
+        cut from a larger frame); with 3 channels the positions span the input image, which is what
+        Nuke's Inference node gives the model (the whole frame).
+        """
         height = x.shape[2]
         width = x.shape[3]
         mult = self.multiple
         pad_h = (mult - height % mult) % mult
         pad_w = (mult - width % mult) % mult
-        xn = x.clamp(0.0, 1.0) * 2.0 - 1.0
+        pos = x[:, 3:5] if x.shape[1] >= 5 else self.positions(x)
+        xn = x[:, 0:3].clamp(0.0, 1.0) * 2.0 - 1.0
         if pad_h > 0 or pad_w > 0:
             xn = F.pad(xn, [0, pad_w, 0, pad_h], mode="replicate")
+            pos = F.pad(pos, [0, pad_w, 0, pad_h], mode="replicate")
         kernel = self.blur_kernel.to(device=x.device, dtype=x.dtype)
         smooth = F.conv2d(F.pad(xn, [2, 2, 2, 2], mode="replicate"), kernel, groups=3)  # type: ignore[arg-type]
         feats = torch.cat([xn, smooth], dim=1)
-        base = self.poly(self.poly_features(xn, smooth)) + self.global_mlp(feats)
+        # The fade varies slowly across the film frame: the per-pixel MLP sees colour and position.
+        base = self.lut_chroma(xn) + self.global_mlp(torch.cat([feats, pos], dim=1))
         e0 = self.enc0(feats)
         e1 = self.enc1(F.avg_pool2d(e0, 2))
         m = self.mid(F.avg_pool2d(e1, 2))
@@ -131,33 +159,22 @@ class ChromaNet(nn.Module):
         out = base + self.head(d0)
         return out[:, :, :height, :width]
 
-    def _cubic(self, t: torch.Tensor) -> torch.Tensor:
-        r, g, b = t[:, 0:1], t[:, 1:2], t[:, 2:3]
-        rr, gg, bb = r * r, g * g, b * b
-        return torch.cat(
-            [r, g, b, rr, gg, bb, r * g, r * b, g * b, rr * r, gg * g, bb * b]
-            + [rr * g, rr * b, gg * r, gg * b, bb * r, bb * g, r * g * b],
-            dim=1,
-        )
+    @torch.jit.export
+    def shaped(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw display R'G'B' -> the LUT's log2 shaper domain 0..1 (the MatchGrade baseline's)."""
+        lin = torch.pow(x.clamp(0.0, 1.0), self.lut_gamma) + self.lut_offset
+        return (torch.log2(lin) - self.log_lo) / self.log_span
 
     @torch.jit.export
-    def poly_features(self, xn: torch.Tensor, smooth: torch.Tensor) -> torch.Tensor:
-        """Raw R'G'B' + cubic monomials of the degrained R'G'B' in display and in log2 (density) form.
-
-        Fading is a per-dye density loss, i.e. close to affine in log, so the log monomials carry it.
-        """
-        disp = (smooth + 1.0) * 0.5
-        logd = torch.log2(disp.clamp(0.0009765625, 1.0)) * 0.2 + 1.0
-        return torch.cat([xn, self._cubic(smooth), self._cubic(logd)], dim=1)
+    def lut_chroma(self, xn: torch.Tensor) -> torch.Tensor:
+        """CbCr of the global LUT for normalised input ``xn`` (-1..1), trilinear (Nx2xHxW)."""
+        coords = self.shaped((xn + 1.0) * 0.5) * 2.0 - 1.0
+        grid = coords.permute(0, 2, 3, 1).unsqueeze(1)  # N x 1 x H x W x (r, g, b) = (x, y, z)
+        table = self.lut.to(dtype=xn.dtype).expand(xn.shape[0], -1, -1, -1, -1)
+        out = F.grid_sample(table, grid, mode="bilinear", padding_mode="border", align_corners=True)
+        return out[:, :, 0]
 
     @torch.jit.export
-    def features_for_fit(self, x: torch.Tensor) -> torch.Tensor:
-        """``poly_features`` of raw R'G'B' ``x`` (for the closed-form initialisation of ``poly``)."""
-        xn = x.clamp(0.0, 1.0) * 2.0 - 1.0
-        kernel = self.blur_kernel.to(device=x.device, dtype=x.dtype)
-        smooth = F.conv2d(F.pad(xn, [2, 2, 2, 2], mode="replicate"), kernel, groups=3)  # type: ignore[arg-type]
-        return self.poly_features(xn, smooth)
-
     def luma(self, x: torch.Tensor) -> torch.Tensor:
         """BT.709 Y' of raw R'G'B' (Nx1xHxW)."""
         return x[:, 0:1] * self.kr + x[:, 1:2] * self.kg + x[:, 2:3] * self.kb
@@ -182,46 +199,30 @@ class ChromaNet(nn.Module):
         return self.recombine(self.luma(rgb), self.chroma(rgb))
 
 
-def fit_global(
-    model: ChromaNet,
-    sources: list[torch.Tensor],
-    targets: list[torch.Tensor],
-    masks: list[torch.Tensor],
-    max_pixels: int = 1_000_000,
-    ridge: float = 1e-4,
-    seed: int = 0,
-) -> float:
-    """Set ``model.poly`` to the ridge least-squares fit of the target CbCr; returns the fit's L1.
+def lut_nodes(model: ChromaNet) -> torch.Tensor:
+    """Display R'G'B' of every LUT node, shaped (size, size, size, 3) as (blue, green, red, rgb)."""
+    n = model.lut_size
+    shaped = torch.linspace(0.0, 1.0, n, dtype=torch.float64)
+    lin = torch.exp2(shaped * model.log_span + model.log_lo) - LUT_OFFSET
+    disp = lin.clamp(min=0.0) ** (1.0 / LUT_GAMMA)
+    b, g, r = torch.meshgrid(disp, disp, disp, indexing="ij")
+    return torch.stack([r, g, b], dim=-1).float()
 
-    Args:
-        sources: raw R'G'B' 3xHxW tensors; targets: CbCr 2xHxW; masks: 1xHxW (1 = usable).
-        max_pixels: random subsample of usable pixels (all frames together).
-    """
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    feats, cbcr = [], []
+
+def set_lut(model: ChromaNet, cbcr_at_nodes: torch.Tensor) -> None:
+    """Load CbCr values at ``lut_nodes(model)`` (size, size, size, 2) into the global LUT."""
     with torch.no_grad():
-        for src, tgt, mask in zip(sources, targets, masks, strict=True):
-            f = model.features_for_fit(src[None].float())[0].flatten(1).T
-            keep = mask.flatten() > 0.5
-            feats.append(f[keep].cpu().double())
-            cbcr.append(tgt.flatten(1).T[keep].cpu().double())
-        a, y = torch.cat(feats), torch.cat(cbcr)
-        if a.shape[0] > max_pixels:
-            pick = torch.randperm(a.shape[0], generator=gen)[:max_pixels]
-            a, y = a[pick], y[pick]
-        a1 = torch.cat([a, torch.ones(a.shape[0], 1, dtype=a.dtype)], dim=1)
-        gram = a1.T @ a1 / a1.shape[0] + ridge * torch.eye(a1.shape[1], dtype=a.dtype)
-        coef = torch.linalg.solve(gram, a1.T @ y / a1.shape[0])
-        model.poly.weight.copy_(coef[:-1].T.reshape(2, -1, 1, 1).to(model.poly.weight))
-        if model.poly.bias is not None:
-            model.poly.bias.copy_(coef[-1].to(model.poly.bias))
-        return float((a1 @ coef - y).abs().mean())
+        model.lut.copy_(cbcr_at_nodes.permute(3, 0, 1, 2).unsqueeze(0).to(model.lut))
 
 
 def build_model(model_size: str = "medium", **overrides: Any) -> ChromaNet:
     """A fresh ``ChromaNet`` for ``small`` / ``medium`` / ``large`` (or explicit width/hidden)."""
     width, hidden = MODEL_SIZES[model_size]
-    return ChromaNet(width=int(overrides.get("width", width)), hidden=int(overrides.get("hidden", hidden)))
+    return ChromaNet(
+        width=int(overrides.get("width", width)),
+        hidden=int(overrides.get("hidden", hidden)),
+        lut_size=int(overrides.get("lut_size", LUT_SIZE)),
+    )
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -11,6 +11,7 @@ Layout written under ``out_dir``::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -27,13 +28,13 @@ from schemas import SchemaModel, ShotJob
 from .._errors import TrainingError
 from ..io import atomic_target
 from ._inference import export_torchscript, resolve_device, restore_frame
-from ._model import ChromaNet, build_model, fit_global, parameter_count
+from ._model import ChromaNet, build_model, lut_nodes, parameter_count, set_lut
 from ._patches import EXPOSURE_RANGE, PatchSampler, effective_patch, masked_l1
 from ._report import cbcr_l1, delta_e00, preview_crop, write_contact_sheet, write_loss_csv, write_loss_png
-from ._truth import TrainingPair
+from ._truth import TrainingPair, flat_mask
 
 #: Learning-rate factor of the closed-form-initialised polynomial colour transform.
-POLY_LR_SCALE = 0.01
+LUT_LR_SCALE = 0.5
 _CKPT_RE = re.compile(r"^ckpt_(\d+)\.pt$")
 #: Steps between loss read-backs on GPU (each read-back synchronises the device).
 _GPU_FLUSH = 25
@@ -107,6 +108,26 @@ def _initial_state(path: str, job: ShotJob) -> dict[str, Any]:
         ) from exc
 
 
+def init_global_lut(model: ChromaNet, pairs: list[TrainingPair]) -> None:
+    """Start the model's global LUT from the closed-form least-squares LUT of the pairs (log shaper).
+
+    This is the MatchGrade baseline's own fit, so training starts where the baseline ends.
+    """
+    from ..colour import rgb_to_ycbcr
+    from ..matchgrade import fit_lut
+
+    lut = fit_lut(
+        [p.source[..., :3] for p in pairs],
+        [p.target[..., :3] for p in pairs],
+        [p.mask for p in pairs] if all(p.mask is not None for p in pairs) else None,
+        size=model.lut_size,
+        log=True,
+    )
+    nodes = lut_nodes(model).numpy()
+    cbcr = rgb_to_ycbcr(lut.apply(nodes.reshape(1, -1, 3)).reshape(nodes.shape))[..., 1:]
+    set_lut(model, torch.from_numpy(np.ascontiguousarray(cbcr)))
+
+
 def train(
     job: ShotJob,
     pairs: list[TrainingPair],
@@ -140,14 +161,15 @@ def train(
     dev = resolve_device(device if device is not None else cfg.device)
     out = Path(out_dir)
     torch.manual_seed(cfg.seed)
+    # Train where the soft reference is trustworthy: flat regions (see ``flat_mask``).
+    pairs = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
     patch = effective_patch(cfg.patch_size, pairs)
     model = build_model(cfg.model_size).to(dev)
-    # The closed-form global fit is already good: Adam's unit-size early steps would wreck it.
-    poly = list(model.poly.parameters())
-    rest = [p for name, p in model.named_parameters() if not name.startswith("poly.")]
+    # The global LUT starts from the closed-form MatchGrade fit; a gentler rate refines it.
+    rest = [p for name, p in model.named_parameters() if name != "lut"]
     groups: list[dict[str, Any]] = [
         {"params": rest},
-        {"params": poly, "lr": cfg.learning_rate * POLY_LR_SCALE},
+        {"params": [model.lut], "lr": cfg.learning_rate * LUT_LR_SCALE},
     ]
     optimizer = torch.optim.Adam(groups, lr=cfg.learning_rate)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
@@ -170,7 +192,7 @@ def train(
     elif cfg.initial_weights:
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
-        fit_global(model, sampler.sources, sampler.targets, sampler.masks, seed=cfg.seed)
+        init_global_lut(model, pairs)
 
     view = preview if preview is not None else pairs[0]
     crop = preview_crop(view.source.shape)
@@ -202,7 +224,8 @@ def train(
 
     def contact_sheet(step: int) -> float:
         model.eval()
-        pred = restore_frame(model, view_src, device=dev)
+        window = (crop[0].start, crop[1].start, view.source.shape[0], view.source.shape[1])
+        pred = restore_frame(model, view_src, device=dev, window=window)
         model.train()
         write_contact_sheet(out / "contact_sheets" / f"step_{step:07d}.png", [view_src, pred, view_tgt])
         return cbcr_l1(pred, view_tgt, view_mask)

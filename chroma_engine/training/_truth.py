@@ -95,3 +95,36 @@ def ground_truth(src: np.ndarray, ref_warped: np.ndarray, median_size: int = 10)
     ycc = np.concatenate([y[..., None], cbcr], axis=-1).astype(np.float64)
     rgb = np.einsum("...k,ck->...c", ycc, from_ycc.astype(np.float64))
     return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+#: Fraction of usable pixels kept by ``flat_mask``: the flattest 60 % (measured best on the severe
+#: synthetic shot: held-out dE00 of the initial global fit 2.39 -> 2.11; 40 % loses colour coverage).
+FLAT_KEEP = 0.6
+
+
+def flat_mask(
+    source: np.ndarray, target: np.ndarray, mask: np.ndarray | None, keep: float = FLAT_KEEP
+) -> np.ndarray:
+    """Usable pixels restricted to the flattest ``keep`` fraction (by local colour variation).
+
+    The reference is softer than the scan (video resolution, compression, the median clean-up), so its
+    chroma is wrong near edges in a way a per-pixel colour mapping would learn as desaturation. In flat
+    regions the blur changes nothing, so training there is unbiased. Variation = local standard
+    deviation (5x5) of the lightly blurred scan R'G'B' plus that of the target's CbCr.
+    """
+    import cv2
+
+    from ..colour import rgb_to_ycbcr
+
+    def local_std(image: np.ndarray) -> np.ndarray:
+        mean = cv2.blur(image, (5, 5))
+        mean_sq = cv2.blur(image * image, (5, 5))
+        return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0)).sum(axis=-1)
+
+    src = np.ascontiguousarray(source[..., :3], dtype=np.float32)
+    variation = local_std(cv2.GaussianBlur(src, (0, 0), 1.0))
+    variation += local_std(np.ascontiguousarray(rgb_to_ycbcr(target[..., :3])[..., 1:]))
+    usable = np.ones(variation.shape, bool) if mask is None else np.asarray(mask, bool)
+    if keep >= 1.0 or not usable.any():
+        return usable
+    return usable & (variation <= np.quantile(variation[usable], keep))
