@@ -17,6 +17,7 @@ Selected by ``training.device == "ddp"`` (``chroma-recovery farm task --step tra
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -64,19 +65,28 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
 
     from ._model import build_model
     from ._patches import PatchSampler, effective_patch, masked_l1
-    from ._train import _lr_lambda, _save, checkpoint_path
+    from ._train import LUT_LR_SCALE, _lr_lambda, _save, checkpoint_path, init_global_lut
+    from ._truth import flat_mask
 
     rank, world, dev = _setup()
     cfg = job.training
     total = int(steps if steps is not None else cfg.total_steps)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank (DDP also broadcasts them)
     model = build_model(cfg.model_size).to(dev)
+    # Same data and start as train(): flat-region masks, global LUT from the closed-form fit.
+    pairs = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
     if cfg.initial_weights:
         from ._train import _initial_state
 
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
+    else:
+        init_global_lut(model, pairs)  # deterministic, so every rank starts alike
     head = DistributedDataParallel(_ChromaHead(model), device_ids=[dev.index] if dev.type == "cuda" else None)
-    optimizer = torch.optim.Adam(head.parameters(), lr=cfg.learning_rate)
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if n != "lut"]},
+        {"params": [model.lut], "lr": cfg.learning_rate * LUT_LR_SCALE},
+    ]
+    optimizer = torch.optim.Adam(groups, lr=cfg.learning_rate)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
     sampler = PatchSampler(pairs, effective_patch(cfg.patch_size, pairs), dev, cfg.seed + rank)
     history: list[dict[str, Any]] = []

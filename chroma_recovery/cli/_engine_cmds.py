@@ -81,7 +81,7 @@ def demo(
     frames: int = typer.Option(24, "--frames", help="Frames in the synthetic shot."),
     size: str = typer.Option("384x288", "--size", help="Frame size WxH."),
     severity: str = typer.Option("severe", "--severity", help="mild | severe | extreme"),
-    steps: int = typer.Option(600, "--steps", help="Training steps (CPU-friendly default)."),
+    steps: int = typer.Option(300, "--steps", help="Training steps (CPU-friendly default)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Synthesise a faded shot, restore it with all five stages on the native engine, print the report."""
