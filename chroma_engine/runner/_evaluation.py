@@ -11,6 +11,8 @@ luma (``chroma_only``), exactly as the V4 composite shows them.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from schemas import AlignmentRecord, CurationRecord
@@ -41,9 +43,9 @@ class FrameScorer:
         self.chroma_trained: list[float] = []
         self.chroma_held: list[float] = []
         self.de_truth: list[float] = []
-        self.flicker: list[float] = []
         self.grain: list[float] = []
-        self._previous: np.ndarray | None = None
+        self._thumbs: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def add(
         self,
@@ -57,12 +59,11 @@ class FrameScorer:
         from ..metrics import chroma_distance, delta_e00, grain_noise_power_ratio, luma_identity
 
         scored = recombine(scan, out) if chroma_only else out
-        if check_luma:
-            self.luma_max = max(self.luma_max, float(luma_identity(scored, scan)))
         small = rgb_to_ycbcr(scored[::4, ::4])[..., 1:]
-        if self._previous is not None and self._previous.shape == small.shape:
-            self.flicker.append(float(np.abs(small - self._previous).mean()))
-        self._previous = small
+        with self._lock:  # frames may arrive from several worker threads, in any order
+            if check_luma:
+                self.luma_max = max(self.luma_max, float(luma_identity(scored, scan)))
+            self._thumbs[frame] = small
         if frame not in self.trained and frame not in self.held_out:
             return
         mask = training_mask(self.alignment, frame, scan.shape)
@@ -70,12 +71,27 @@ class FrameScorer:
         if self.ctx.reference.ref.first_frame <= ref_frame <= self.ctx.reference.ref.last_frame:
             warped = warp_reference(self.ctx.reference.read(ref_frame), self.alignment, scan.shape)
             distance = float(chroma_distance(scored, warped, mask))
-            (self.chroma_trained if frame in self.trained else self.chroma_held).append(distance)
+            with self._lock:
+                (self.chroma_trained if frame in self.trained else self.chroma_held).append(distance)
         if frame in self.held_out and self.ctx.truth is not None:
             crop = self._crop_mask(frame, scan.shape)
-            self.de_truth.append(float(delta_e00(scored, self.ctx.truth.read(frame), crop)))
+            value = float(delta_e00(scored, self.ctx.truth.read(frame), crop))
+            with self._lock:
+                self.de_truth.append(value)
         if frame in self.held_out and len(self.grain) < 3 and check_luma:
-            self.grain.append(float(grain_noise_power_ratio(scored, scan)))
+            ratio = float(grain_noise_power_ratio(scored, scan))
+            with self._lock:
+                self.grain.append(ratio)
+
+    @property
+    def flicker(self) -> list[float]:
+        """Mean |dCbCr| between consecutive frames (1/4 resolution), in frame order."""
+        frames = sorted(self._thumbs)
+        return [
+            float(np.abs(self._thumbs[b] - self._thumbs[a]).mean())
+            for a, b in zip(frames, frames[1:], strict=False)
+            if b == a + 1 and self._thumbs[a].shape == self._thumbs[b].shape
+        ]
 
     def _crop_mask(self, frame: int, shape: tuple[int, ...]) -> np.ndarray:
         box = self.alignment.crop_for_frame(frame)

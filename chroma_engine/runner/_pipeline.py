@@ -1,8 +1,10 @@
-"""A three-stage frame pipeline: read ahead in threads, process in the caller's thread, write behind.
+"""A frame pipeline: read, process and write frames with I/O overlapping the model's work.
 
 OpenImageIO releases the GIL while it decodes and encodes EXRs, so reads and writes of other frames
-overlap the model's work on the GPU (or CPU). Frames are processed in order; at most ``depth`` frames
-are read ahead and at most ``depth`` writes are in flight, which bounds memory at 2K/4K.
+overlap the model's work on the GPU (or CPU). ``ordered=True`` processes frames in order in the
+caller's thread (read ahead, write behind); ``ordered=False`` runs read -> process -> write for each
+frame in the worker threads, which keeps every core busy when encoding dominates (PyTorch inference is
+thread-safe). Either way at most ``depth`` frames are in flight, which bounds memory at 2K/4K.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ def run_pipeline(
     workers: int = 4,
     depth: int = 4,
     on_frame: Callable[[int, int], None] | None = None,
+    ordered: bool = True,
 ) -> None:
     """Read, process and write every frame; exceptions from any stage are re-raised here."""
+    if workers > 0 and not ordered:
+        _run_unordered(frames, read, process, write, workers, max(depth, workers), on_frame)
+        return
     if workers <= 0:
         for index, frame in enumerate(frames):
             write(frame, process(frame, read(frame)))
@@ -58,3 +64,32 @@ def run_pipeline(
                 on_frame(done, len(frames))
         for write_future in pending_writes:
             write_future.result()
+
+
+def _run_unordered(
+    frames: Sequence[int],
+    read: Callable[[int], T],
+    process: Callable[[int, T], U],
+    write: Callable[[int, U], object],
+    workers: int,
+    depth: int,
+    on_frame: Callable[[int, int], None] | None,
+) -> None:
+    def one(frame: int) -> None:
+        write(frame, process(frame, read(frame)))
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frame") as pool:
+        in_flight: deque[Future[None]] = deque()
+        done = 0
+        for frame in frames:
+            in_flight.append(pool.submit(one, frame))
+            if len(in_flight) >= depth:
+                in_flight.popleft().result()
+                done += 1
+                if on_frame:
+                    on_frame(done, len(frames))
+        while in_flight:
+            in_flight.popleft().result()
+            done += 1
+            if on_frame:
+                on_frame(done, len(frames))

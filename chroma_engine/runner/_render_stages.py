@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from ._pipeline import run_pipeline
 from ._prep_stages import load_pairs
 
 Progress = Callable[[str, int, int], None]
+#: Frame worker threads of the render stages (OIIO releases the GIL while it encodes and decodes).
+IO_WORKERS = min(8, os.cpu_count() or 2)
 
 
 def _noop(_label: str, _done: int, _total: int) -> None:
@@ -168,7 +171,7 @@ def run_inference(
     model_path: Path,
     device: str | None = None,
     progress: Progress = _noop,
-    io_workers: int = 4,
+    io_workers: int = IO_WORKERS,
 ) -> RenderManifest:
     """Stage 4: restore every frame (scan Y' + predicted CbCr) to ``04_inference_render/<shot>/v###``."""
     from ..training import load_model, restore_frame
@@ -192,6 +195,7 @@ def run_inference(
         lambda f, rgb: _write_output(ctx, folder, pattern, f, rgb),
         workers=io_workers,
         on_frame=lambda done, total: progress("inference", done, total),
+        ordered=False,
     )
     files = verify_sequence(folder, pattern, frames)
     return write_manifest(
@@ -204,6 +208,7 @@ def run_matchgrade(
     curation: CurationRecord,
     alignment: AlignmentRecord,
     progress: Progress = _noop,
+    io_workers: int = IO_WORKERS,
 ) -> RenderManifest:
     """Stage 5: fit a 3D LUT on the training pairs in log space and apply it to the whole shot."""
     from ..matchgrade import fit_lut
@@ -229,14 +234,23 @@ def run_matchgrade(
     scorer = FrameScorer(ctx, curation, alignment, "lut")
     balanced = FrameScorer(ctx, curation, alignment, "bal") if ctx.balanced else None
     frames = list(ctx.job.media.source.frames)
-    for index, frame in enumerate(frames):
-        src = ctx.source.read(frame)
+
+    def process(frame: int, src: np.ndarray) -> np.ndarray:
         graded = lut.apply(src)
         scorer.add(frame, src, graded, chroma_only=True)
         if balanced is not None and ctx.balanced is not None:
             balanced.add(frame, src, ctx.balanced.read(frame), chroma_only=True, check_luma=False)
-        _write_output(ctx, folder, pattern, frame, apply_cleanup(graded, alignment.cleanup_box))
-        progress("matchgrade", index + 1, len(frames))
+        return apply_cleanup(graded, alignment.cleanup_box)
+
+    run_pipeline(
+        frames,
+        ctx.source.read,
+        process,
+        lambda f, rgb: _write_output(ctx, folder, pattern, f, rgb),
+        workers=io_workers,
+        on_frame=lambda done, total: progress("matchgrade", done, total),
+        ordered=False,
+    )
     files = verify_sequence(folder, pattern, frames)
     metrics = scorer.summary()
     if balanced is not None:

@@ -70,6 +70,8 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
     if not source.is_file():
         raise TrainingError(f"{source}: model file not found", hint="train the shot first")
     dev = resolve_device(device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed frame sizes: let cuDNN pick its fastest kernels
     if _is_torchscript(source):
         return torch.jit.load(str(source), map_location=dev).eval()
     try:
