@@ -33,19 +33,43 @@ def evaluation_frames(ctx: ShotContext, curation: CurationRecord) -> tuple[set[i
     return trained, held
 
 
+#: Held-out frames whose grain noise power is measured (the first ones, in frame order).
+GRAIN_FRAMES = 3
+
+
 class FrameScorer:
-    """Accumulates per-frame metrics of one method (``ml``, ``lut`` or ``bal``)."""
+    """Accumulates per-frame metrics of one method (``ml``, ``lut`` or ``bal``).
+
+    Frames may arrive from several threads in any order, or be scored in separate processes (farm
+    chunks) and merged with ``state``/``absorb``: every value is kept per frame, and flicker pairs are
+    computed as soon as both neighbours' thumbnails exist (thumbnails no longer needed are dropped).
+    """
 
     def __init__(self, ctx: ShotContext, curation: CurationRecord, alignment: AlignmentRecord, name: str):
         self.ctx, self.curation, self.alignment, self.name = ctx, curation, alignment, name
         self.trained, self.held_out = evaluation_frames(ctx, curation)
-        self.luma_max = 0.0
-        self.chroma_trained: list[float] = []
-        self.chroma_held: list[float] = []
-        self.de_truth: list[float] = []
-        self.grain: list[float] = []
+        self.grain_frames = set(sorted(self.held_out)[:GRAIN_FRAMES])
+        self.per_frame: dict[int, dict[str, float]] = {}
         self._thumbs: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def _record(self, frame: int, key: str, value: float) -> None:
+        with self._lock:
+            self.per_frame.setdefault(frame, {})[key] = float(value)
+
+    def _thumb(self, frame: int, small: np.ndarray) -> None:
+        """Keep ``frame``'s CbCr thumbnail; compute flicker with whichever neighbour is present."""
+        with self._lock:
+            self._thumbs[frame] = small
+            self.per_frame.setdefault(frame, {})
+            for a, b in ((frame - 1, frame), (frame, frame + 1)):
+                ta, tb = self._thumbs.get(a), self._thumbs.get(b)
+                if ta is not None and tb is not None and ta.shape == tb.shape:
+                    self.per_frame.setdefault(b, {})["flicker"] = float(np.abs(tb - ta).mean())
+            for g in (frame - 1, frame, frame + 1):  # drop thumbnails whose two pairs are done
+                if g in self._thumbs and g - 1 in self.per_frame and g + 1 in self.per_frame:
+                    if "flicker" in self.per_frame[g] and "flicker" in self.per_frame[g + 1]:
+                        del self._thumbs[g]
 
     def add(
         self,
@@ -59,39 +83,50 @@ class FrameScorer:
         from ..metrics import chroma_distance, delta_e00, grain_noise_power_ratio, luma_identity
 
         scored = recombine(scan, out) if chroma_only else out
-        small = rgb_to_ycbcr(scored[::4, ::4])[..., 1:]
-        with self._lock:  # frames may arrive from several worker threads, in any order
-            if check_luma:
-                self.luma_max = max(self.luma_max, float(luma_identity(scored, scan)))
-            self._thumbs[frame] = small
+        if check_luma:
+            self._record(frame, "luma", float(luma_identity(scored, scan)))
+        self._thumb(frame, rgb_to_ycbcr(scored[::4, ::4])[..., 1:])
         if frame not in self.trained and frame not in self.held_out:
             return
         mask = training_mask(self.alignment, frame, scan.shape)
         ref_frame = self.curation.reference_frame_for(frame)
         if self.ctx.reference.ref.first_frame <= ref_frame <= self.ctx.reference.ref.last_frame:
             warped = warp_reference(self.ctx.reference.read(ref_frame), self.alignment, scan.shape)
-            distance = float(chroma_distance(scored, warped, mask))
-            with self._lock:
-                (self.chroma_trained if frame in self.trained else self.chroma_held).append(distance)
+            self._record(frame, "chroma", float(chroma_distance(scored, warped, mask)))
         if frame in self.held_out and self.ctx.truth is not None:
             crop = self._crop_mask(frame, scan.shape)
-            value = float(delta_e00(scored, self.ctx.truth.read(frame), crop))
-            with self._lock:
-                self.de_truth.append(value)
-        if frame in self.held_out and len(self.grain) < 3 and check_luma:
-            ratio = float(grain_noise_power_ratio(scored, scan))
-            with self._lock:
-                self.grain.append(ratio)
+            self._record(frame, "de_truth", float(delta_e00(scored, self.ctx.truth.read(frame), crop)))
+        if frame in self.grain_frames and check_luma:
+            self._record(frame, "grain", float(grain_noise_power_ratio(scored, scan)))
+
+    def state(self) -> tuple[dict[str, dict[str, float]], dict[str, np.ndarray]]:
+        """(per-frame values, remaining thumbnails), JSON/npz-ready, for merging elsewhere."""
+        with self._lock:
+            values = {str(f): dict(v) for f, v in self.per_frame.items()}
+            thumbs = {str(f): t for f, t in self._thumbs.items()}
+        return values, thumbs
+
+    def absorb(self, values: dict[str, dict[str, float]], thumbs: dict[str, np.ndarray]) -> None:
+        """Merge another scorer's ``state`` (e.g. a farm chunk) into this one."""
+        for frame, record in values.items():
+            for key, value in record.items():
+                self._record(int(frame), key, value)
+        for frame, thumb in sorted(thumbs.items(), key=lambda item: int(item[0])):
+            self._thumb(int(frame), np.asarray(thumb))
+
+    def _values(self, key: str, frames: set[int] | None = None) -> list[float]:
+        return [
+            v[key] for f, v in sorted(self.per_frame.items()) if key in v and (frames is None or f in frames)
+        ]
+
+    @property
+    def luma_max(self) -> float:
+        return max(self._values("luma"), default=0.0)
 
     @property
     def flicker(self) -> list[float]:
         """Mean |dCbCr| between consecutive frames (1/4 resolution), in frame order."""
-        frames = sorted(self._thumbs)
-        return [
-            float(np.abs(self._thumbs[b] - self._thumbs[a]).mean())
-            for a, b in zip(frames, frames[1:], strict=False)
-            if b == a + 1 and self._thumbs[a].shape == self._thumbs[b].shape
-        ]
+        return self._values("flicker")
 
     def _crop_mask(self, frame: int, shape: tuple[int, ...]) -> np.ndarray:
         box = self.alignment.crop_for_frame(frame)
@@ -107,11 +142,11 @@ class FrameScorer:
         if self.name != "bal":
             out[f"{n}_luma_max_abs_dY"] = self.luma_max
         for key, values in (
-            ("chroma_dist_trained", self.chroma_trained),
-            ("chroma_dist_heldout", self.chroma_held),
-            ("de00_truth_heldout", self.de_truth),
+            ("chroma_dist_trained", self._values("chroma", self.trained)),
+            ("chroma_dist_heldout", self._values("chroma", self.held_out)),
+            ("de00_truth_heldout", self._values("de_truth")),
             ("chroma_flicker", self.flicker),
-            ("grain_nps_ratio", self.grain),
+            ("grain_nps_ratio", self._values("grain")),
         ):
             if values:
                 out[f"{n}_{key}"] = float(np.mean(values))

@@ -27,8 +27,6 @@ from schemas import ShotJob
 
 from ._errors import FarmError
 
-#: Scorer lists recorded per frame (attributes of ``chroma_engine.runner.FrameScorer``).
-SCORER_LISTS = ("chroma_trained", "chroma_held", "de_truth", "flicker", "grain")
 CHUNK_DIR = Path("_farm") / "chunks"
 STAGE_OF_STEP = {"infer": "inference", "matchgrade": "matchgrade"}
 
@@ -94,45 +92,20 @@ def matchgrade_naming(naming: str) -> str:
     return naming.replace("_ML_", "_MG_") if "_ML_" in naming else "MG_" + naming
 
 
-class _Recorder:
-    """Tags every value a ``FrameScorer`` appends with the frame that produced it."""
-
-    def __init__(self, scorer: Any) -> None:
-        self.scorer = scorer
-        self.values: dict[str, list[tuple[int, float]]] = {name: [] for name in SCORER_LISTS}
-        self.first_small: np.ndarray | None = None
-
-    def add(self, frame: int, *args: Any, **kwargs: Any) -> None:
-        before = {name: len(getattr(self.scorer, name)) for name in SCORER_LISTS}
-        self.scorer.add(frame, *args, **kwargs)
-        for name in SCORER_LISTS:
-            for value in getattr(self.scorer, name)[before[name] :]:
-                self.values[name].append((frame, float(value)))
-        if self.first_small is None:
-            self.first_small = self.scorer._previous
-
-    def record(self) -> dict[str, Any]:
-        return {"luma_max": float(self.scorer.luma_max), "values": self.values}
-
-
-def _save_record(folder: Path, step: str, frames: list[int], info: dict[str, Any], recorders: dict) -> Path:
+def _save_record(folder: Path, step: str, frames: list[int], info: dict[str, Any], scorers: dict) -> Path:
+    """Write the chunk's scorer states: per-frame values (JSON) and boundary thumbnails (npz)."""
     from chroma_engine.io import atomic_target, write_text_atomic
 
     stem = f"{step}_{frames[0]:06d}-{frames[-1]:06d}"
     chunks = folder / CHUNK_DIR
-    arrays = {}
-    for name, rec in recorders.items():
-        if rec.first_small is not None:
-            arrays[f"{name}_first"] = rec.first_small
-            arrays[f"{name}_last"] = rec.scorer._previous
+    arrays, values = {}, {}
+    for name, scorer in scorers.items():
+        per_frame, thumbs = scorer.state()
+        values[name] = per_frame
+        arrays.update({f"{name}:{frame}": thumb for frame, thumb in thumbs.items()})
     with atomic_target(chunks / f"{stem}.npz") as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
-    payload = {
-        **info,
-        "step": step,
-        "frames": frames,
-        "scorers": {n: r.record() for n, r in recorders.items()},
-    }
+    payload = {**info, "step": step, "frames": frames, "scorers": values}
     path = chunks / f"{stem}.json"
     write_text_atomic(path, json.dumps(payload, indent=1) + "\n")
     return path
@@ -154,7 +127,7 @@ def render_infer_chunk(
     model_path = Path(model) if model else latest_model(ctx)
     net = load_model(model_path, device=device or "cpu")
     pattern, _seq = _output_sequence(ctx, folder, job.output.naming)
-    scorer = _Recorder(FrameScorer(ctx, curation, alignment, "ml"))
+    scorer = FrameScorer(ctx, curation, alignment, "ml")
 
     def process(frame: int, src: np.ndarray) -> np.ndarray:
         restored = restore_frame(net, src, device=device)
@@ -196,9 +169,9 @@ def render_matchgrade_chunk(job: ShotJob, frames: list[int], folder: Path) -> Pa
     lut = fit_matchgrade_lut(ctx, curation, alignment)
     lut.write_cube(cube_path(job, folder))
     pattern, _seq = _output_sequence(ctx, folder, matchgrade_naming(job.output.naming))
-    recorders = {"lut": _Recorder(FrameScorer(ctx, curation, alignment, "lut"))}
+    recorders = {"lut": FrameScorer(ctx, curation, alignment, "lut")}
     if ctx.balanced is not None:
-        recorders["bal"] = _Recorder(FrameScorer(ctx, curation, alignment, "bal"))
+        recorders["bal"] = FrameScorer(ctx, curation, alignment, "bal")
     for frame in frames:
         src = ctx.source.read(frame)
         graded = lut.apply(src)

@@ -18,7 +18,7 @@ import numpy as np
 
 from schemas import RenderManifest, ShotJob
 
-from ._chunks import CHUNK_DIR, SCORER_LISTS, cube_path, matchgrade_naming, stage_of_folder, version_folder
+from ._chunks import CHUNK_DIR, cube_path, matchgrade_naming, stage_of_folder, version_folder
 from ._errors import FarmError
 
 
@@ -55,27 +55,17 @@ def _check_coverage(folder: Path, records: list[dict[str, Any]], frames: list[in
 
 
 def _merged_scorer(ctx: Any, curation: Any, alignment: Any, name: str, records: list[dict[str, Any]]) -> Any:
-    """A ``FrameScorer`` whose lists hold every chunk's values in frame order."""
+    """A ``FrameScorer`` holding every chunk's per-frame values (flicker across chunk edges too)."""
     from chroma_engine.runner import FrameScorer
 
     scorer = FrameScorer(ctx, curation, alignment, name)
-    tagged: dict[str, list[tuple[int, float]]] = {key: [] for key in SCORER_LISTS}
-    previous_last: np.ndarray | None = None
     for record in records:
-        part = record["scorers"].get(name)
-        if part is None:
+        values = record["scorers"].get(name)
+        if values is None:
             raise FarmError(f"chunk {record['frames'][0]}-{record['frames'][-1]} has no {name!r} scores")
-        scorer.luma_max = max(scorer.luma_max, float(part["luma_max"]))
-        for key in SCORER_LISTS:
-            tagged[key].extend((int(f), float(v)) for f, v in part["values"][key])
         with np.load(record["_npz"]) as arrays:
-            first, last = arrays[f"{name}_first"], arrays[f"{name}_last"]
-        if previous_last is not None and previous_last.shape == first.shape:
-            tagged["flicker"].append((int(record["frames"][0]), float(np.abs(first - previous_last).mean())))
-        previous_last = last
-    for key in SCORER_LISTS:
-        values = [v for _f, v in sorted(tagged[key], key=lambda item: item[0])]
-        setattr(scorer, key, values[:3] if key == "grain" else values)
+            thumbs = {key.split(":", 1)[1]: arrays[key] for key in arrays.files if key.startswith(f"{name}:")}
+        scorer.absorb(values, thumbs)
     return scorer
 
 
