@@ -147,14 +147,19 @@ def restore_frame(
     mult = SIZE_MULTIPLE
     tile = max(mult, -(-int(tile) // mult) * mult)
     margin = -(-max(int(overlap), RECEPTIVE_RADIUS + BLEND) // mult) * mult
+    rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)
+    with torch.inference_mode():
+        if height <= tile and width <= tile and window is None:
+            # Whole frame in one go: the model derives the same frame positions itself (on device).
+            x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None]
+            return _run(model, x3, autocast)[0].permute(1, 2, 0).contiguous().cpu().numpy()
     y0, x0, full_h, full_w = window if window is not None else (0, 0, height, width)
     pos = frame_positions(height, width, y0, x0, full_h, full_w)
-    rgbp = np.concatenate([np.asarray(src_rgb[..., :3], dtype=np.float32), pos], axis=2)
     # Channels 3-4 carry frame positions, so every tile knows where it lies in the frame.
-    x = torch.from_numpy(np.ascontiguousarray(rgbp)).permute(2, 0, 1)[None]
+    x = torch.from_numpy(np.ascontiguousarray(np.concatenate([rgb, pos], axis=2))).permute(2, 0, 1)[None]
     with torch.inference_mode():
         if height <= tile and width <= tile:
-            return _run(model, x.to(dev), autocast)[0].permute(1, 2, 0).cpu().numpy()
+            return _run(model, x.to(dev), autocast)[0].permute(1, 2, 0).contiguous().cpu().numpy()
         pad_h, pad_w = (-height) % mult, (-width) % mult
         xp = torch.nn.functional.pad(x, [0, pad_w, 0, pad_h], mode="replicate")
         hp, wp = height + pad_h, width + pad_w
