@@ -10,8 +10,9 @@ thread-safe). Either way at most ``depth`` frames are in flight, which bounds me
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -28,7 +29,42 @@ def run_pipeline(
     on_frame: Callable[[int, int], None] | None = None,
     ordered: bool = True,
 ) -> None:
-    """Read, process and write every frame; exceptions from any stage are re-raised here."""
+    """Read, process and write every frame; exceptions from any stage are re-raised here.
+
+    With several frame workers, OpenImageIO's own thread pools are set to one thread for the run
+    (frames in parallel beat threads inside one frame, and avoid oversubscribing the cores).
+    """
+    if workers > 1:
+        with _oiio_single_threaded():
+            _run(frames, read, process, write, workers, depth, on_frame, ordered)
+    else:
+        _run(frames, read, process, write, workers, depth, on_frame, ordered)
+
+
+@contextmanager
+def _oiio_single_threaded() -> Iterator[None]:
+    import OpenImageIO as oiio
+
+    saved = {name: oiio.get_int_attribute(name, 0) for name in ("threads", "exr_threads")}
+    for name in saved:
+        oiio.attribute(name, 1)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            oiio.attribute(name, value)
+
+
+def _run(
+    frames: Sequence[int],
+    read: Callable[[int], T],
+    process: Callable[[int, T], U],
+    write: Callable[[int, U], object],
+    workers: int,
+    depth: int,
+    on_frame: Callable[[int, int], None] | None,
+    ordered: bool,
+) -> None:
     if workers > 0 and not ordered:
         _run_unordered(frames, read, process, write, workers, max(depth, workers), on_frame)
         return
