@@ -78,10 +78,23 @@ def _read_record(path: Path, model: type[R]) -> R | None:
         ) from exc
 
 
+def _newest_record(job: ShotJob, stage: str) -> Path:
+    folder = Path(stage_dir(job, stage))
+    versions = sorted(
+        (int(m.group(1)), p)
+        for p in (folder.iterdir() if folder.is_dir() else ())
+        if (m := _RENDER_RE.match(p.name)) and (p / f"{stage}.json").is_file()
+    )
+    return versions[-1][1] / f"{stage}.json" if versions else folder / f"{stage}.json"
+
+
 def load_records(job: ShotJob) -> tuple[CurationRecord | None, AlignmentRecord | None]:
-    """The engine's ``curation.json`` and ``alignment.json`` for the shot, when they exist."""
-    curation = _read_record(Path(stage_dir(job, "curation")) / "curation.json", CurationRecord)
-    alignment = _read_record(Path(stage_dir(job, "alignment")) / "alignment.json", AlignmentRecord)
+    """The engine's newest ``curation.json`` and ``alignment.json`` for the shot, when they exist.
+
+    The engine versions its records like renders (``<shot>/v###/curation.json``); the newest wins.
+    """
+    curation = _read_record(_newest_record(job, "curation"), CurationRecord)
+    alignment = _read_record(_newest_record(job, "alignment"), AlignmentRecord)
     for record, name in ((curation, "curation.json"), (alignment, "alignment.json")):
         if record is not None and record.job_id != job.job_id:
             raise StageInputError(
