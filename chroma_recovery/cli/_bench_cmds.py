@@ -88,3 +88,25 @@ def gpu(
     from chroma_engine.bench import gpu as gpu_bench
 
     gpu_bench.main(["--out", str(out)] + (["--quick"] if quick else []))
+
+
+@bench_app.command("watch-latency")
+@handle_errors
+def watch_latency(
+    out: Path = OUT,
+    trials: int = typer.Option(10, "--trials"),
+    frames: int = typer.Option(24, "--frames"),
+    poll: bool = typer.Option(False, "--poll", help="PollingObserver instead of inotify."),
+) -> None:
+    """Resolve-side watcher: manifest landed -> import queued (target <= 2 s with inotify)."""
+    import tempfile
+
+    from chroma_engine.bench import write_result
+    from chroma_recovery.loop._bench import bench_watch_latency
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = bench_watch_latency(Path(tmp), trials=trials, frames=frames, poll=poll)
+    rows = [[data["observer"], data["frames"], data["median_s"], data["max_s"]]]
+    columns = ["observer", "frames per render", "median s", "max s"]
+    write_result(out, "watch_latency", data, columns, rows)
+    _print(columns, rows, "manifest landed -> import queued")
