@@ -110,7 +110,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> BridgeConfig:
     if not chosen.is_file():
         raise BridgeError(
             f"{chosen}: chroma-recovery config not found",
-            hint=f"write it (see resolve_bridge/README_COLORISTS.md) or set {CONFIG_ENV}",
+            hint=f"write it (see README, 'For colorists') or set {CONFIG_ENV}",
         )
     try:
         return BridgeConfig.model_validate_json(chosen.read_text(encoding="utf-8"))
