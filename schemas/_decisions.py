@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ._base import SCHEMA_VERSION, FrameNumber, SafeName, SchemaModel
+from ._base import FrameNumber, SafeName, SchemaModel
 from ._job import CropBox, Transform2D
 
 Matrix3 = tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
@@ -47,7 +47,7 @@ class CurationRecord(SchemaModel):
         pairs: every candidate with its decision.
     """
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     job_id: SafeName
     training_frames: tuple[FrameNumber, ...]
     preview_frame: FrameNumber
@@ -101,7 +101,7 @@ class AlignmentRecord(SchemaModel):
         cleanup_box: inference clean-up crop (y up), or None.
     """
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     job_id: SafeName
     method: Literal["auto", "manual"]
     fell_back: bool = False

@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ._base import (
-    SCHEMA_VERSION,
     TIMECODE_RE,
     Fraction,
     FrameNumber,
@@ -268,7 +267,7 @@ class MatchGradeSpec(SchemaModel):
 class ShotJob(SchemaModel):
     """One shot's job. ``schema_version`` selects the layout; see ``decode_shot_job``."""
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     job_id: SafeName
     project: ProjectInfo
     shot: ShotInfo

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ._base import SCHEMA_VERSION, SafeName, SchemaModel
+from ._base import SafeName, SchemaModel
 from ._sequence import SequenceRef
 
 StageName = Literal["curation", "alignment", "training", "inference", "matchgrade"]
@@ -40,7 +40,7 @@ class RenderManifest(SchemaModel):
     started_at, finished_at: UTC timestamps.
     """
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     job_id: SafeName
     shot: SafeName
     stage: StageName

@@ -58,7 +58,12 @@ def bench_quality(
     for severity in severities:
         shot_dir = out_dir / f"shot_{severity}_{int(time.time())}"
         job = synthesize_shot(
-            shot_dir, frames=frames, width=size[0], height=size[1], severity=severity, seed=seed
+            shot_dir,
+            frames=frames,
+            width=size[0],
+            height=size[1],
+            severity=severity,  # type: ignore[arg-type]
+            seed=seed,
         )
         started = time.perf_counter()
         summary = run_job(job, steps=steps)
@@ -74,7 +79,7 @@ def bench_quality(
             m.get("bal_de00_truth_heldout"),
         )
         ratio = ml / lut if ml is not None and lut else float("nan")
-        result = {
+        result: dict[str, object] = {
             "balanced_de00": bal,
             "lut_de00": lut,
             "ml_de00": ml,

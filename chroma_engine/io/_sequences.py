@@ -70,8 +70,8 @@ def scan_sequence(pattern: str | os.PathLike[str]) -> SequenceScan:
     gaps: tuple[int, ...] = ()
     if len(frames) > 1:
         # fileseq's inverted range of the found set is exactly the gaps between first and last.
-        gaps = tuple(fileseq.FrameSet(",".join(str(f) for f in frames)).invertedFrameRange().split(","))
-        gaps = tuple(int(f) for f in fileseq.FrameSet(",".join(gaps))) if gaps != ("",) else ()
+        missing = fileseq.FrameSet(",".join(str(f) for f in frames)).invertedFrameRange()
+        gaps = tuple(int(f) for f in fileseq.FrameSet(missing)) if missing else ()
     duplicates = {f: tuple(sorted(names)) for f, names in by_frame.items() if len(names) > 1}
     return SequenceScan(printf, frames, gaps, duplicates)
 

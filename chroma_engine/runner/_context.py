@@ -8,12 +8,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from schemas import AlignmentRecord, CurationRecord, ShotJob
 
 from .._errors import StageError
 from ..io import ResolvedSequence, existing_versions, resolve_sequence, write_text_atomic
 from ..layout import init_project, stage_dir
+
+R = TypeVar("R", bound=BaseModel)
 
 
 @dataclass
@@ -83,7 +88,7 @@ class ShotContext:
         return _load_record(self.record_path("alignment"), AlignmentRecord, "alignment")
 
 
-def _load_record(path: Path | None, model: type, stage: str):  # type: ignore[no-untyped-def]
+def _load_record(path: Path | None, model: type[R], stage: str) -> R:
     if path is None:
         raise StageError(
             f"the {stage} stage has not run for this shot (no pipeline/*/<shot>/v###/{stage}.json)",

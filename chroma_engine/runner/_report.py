@@ -111,12 +111,16 @@ def build_report(
     report = html_report(
         qc / f"{tag}_report.html", f"chroma-recovery QC - {ctx.job.project.name} {ctx.shot}", sections
     )
-    ml = metrics.get("ml_de00_truth_heldout")
-    lut = metrics.get("lut_de00_truth_heldout")
+    ml_de = metrics.get("ml_de00_truth_heldout")
+    lut_de = metrics.get("lut_de00_truth_heldout")
     note = (
         f"{ctx.today} {ctx.shot} native inference v{inference.version:03d}: "
         f"luma max|dY'| {metrics.get('ml_luma_max_abs_dY', float('nan')):.2e}"
-        + (f", held-out dE00 ML {ml:.2f} / LUT {lut:.2f}" if ml is not None and lut is not None else "")
+        + (
+            f", held-out dE00 ML {ml_de:.2f} / LUT {lut_de:.2f}"
+            if ml_de is not None and lut_de is not None
+            else ""
+        )
         + f", report {Path(report).relative_to(ctx.root)}"
     )
     append_experiment_note(ctx.root, note)

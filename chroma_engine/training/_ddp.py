@@ -82,7 +82,7 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     else:
         init_global_lut(model, pairs)  # deterministic, so every rank starts alike
     head = DistributedDataParallel(_ChromaHead(model), device_ids=[dev.index] if dev.type == "cuda" else None)
-    groups = [
+    groups: list[dict[str, Any]] = [
         {"params": [p for n, p in model.named_parameters() if n != "lut"]},
         {"params": [model.lut], "lr": cfg.learning_rate * LUT_LR_SCALE},
     ]

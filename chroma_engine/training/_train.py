@@ -119,7 +119,7 @@ def init_global_lut(model: ChromaNet, pairs: list[TrainingPair]) -> None:
     lut = fit_lut(
         [p.source[..., :3] for p in pairs],
         [p.target[..., :3] for p in pairs],
-        [p.mask for p in pairs] if all(p.mask is not None for p in pairs) else None,
+        [p.mask for p in pairs if p.mask is not None] if all(p.mask is not None for p in pairs) else None,
         size=model.lut_size,
         log=True,
     )

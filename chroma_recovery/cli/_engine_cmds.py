@@ -37,7 +37,9 @@ def _choose_backend(job_backend: str, cli_backend: str | None, root: Path) -> st
         if (cli_backend or job_backend) == "nuke":
             raise
         return "native"
-    return str(select_backend(job_backend, cli_backend, root))
+    from chroma_recovery.loop._worker import backend_choice
+
+    return str(select_backend(job_backend, backend_choice(cli_backend), root))  # type: ignore[arg-type]
 
 
 @app.command("run")
@@ -98,7 +100,9 @@ def demo(
     else:
         width, height = (int(v) for v in size.lower().split("x"))
         console.print(f"synthesising a {severity} faded shot: {frames} frames {width}x{height} -> {out}")
-        job = synthesize_shot(out, frames=frames, width=width, height=height, severity=severity, seed=seed)
+        if severity not in ("mild", "severe", "extreme"):
+            raise typer.BadParameter("choose mild, severe or extreme", param_hint="--severity")
+        job = synthesize_shot(out, frames=frames, width=width, height=height, severity=severity, seed=seed)  # type: ignore[arg-type]
         job = schemas.load_job(job_file)
     summary = run_job(job, steps=steps)
     console.print(_metrics_table(summary.metrics, f"demo shot {job.shot.name} ({severity}), held-out frames"))

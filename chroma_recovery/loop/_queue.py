@@ -50,7 +50,7 @@ class JobQueue:
     def folder(self, state: str) -> Path:
         return self.base / state
 
-    def list(self, state: str) -> list[Path]:
+    def jobs(self, state: str) -> list[Path]:
         """Job files in a state, oldest first (by modification time, then name)."""
         # Job ids have no dots (schemas.SafeName), so <id>.result.json side files are not jobs.
         files = [
@@ -86,7 +86,7 @@ class JobQueue:
 
     def claim_next(self, worker: str) -> Claim | None:
         """Claim the oldest incoming job, or None when the queue is empty."""
-        for path in self.list("incoming"):
+        for path in self.jobs("incoming"):
             claim = self.claim(path, worker)
             if claim is not None:
                 return claim
@@ -129,7 +129,7 @@ class JobQueue:
         """Send running jobs whose heartbeat is stale back to ``incoming``; returns their ids."""
         now = time.time() if now is None else now
         moved = []
-        for path in self.list("running"):
+        for path in self.jobs("running"):
             heartbeat = path.with_suffix(".heartbeat")
             try:
                 last = heartbeat.stat().st_mtime
@@ -146,7 +146,7 @@ class JobQueue:
         return moved
 
     def counts(self) -> dict[str, int]:
-        return {state: len(self.list(state)) for state in STATES}
+        return {state: len(self.jobs(state)) for state in STATES}
 
 
 class Heartbeat:

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
 
@@ -21,6 +22,17 @@ from ._queue import Claim, Heartbeat, JobQueue, worker_id
 
 #: A job runner: (job file, console) -> result dict. Raises on failure.
 JobRunner = Callable[[Path, Console], dict]
+
+
+def backend_choice(value: str | None) -> Literal["auto", "nuke", "native"] | None:
+    """Validate a ``--backend`` value."""
+    if value is None:
+        return None
+    if value not in ("auto", "nuke", "native"):
+        from ._errors import LoopError
+
+        raise LoopError(f"--backend {value!r}: choose auto, nuke or native")
+    return value  # type: ignore[return-value]
 
 
 def engine_runner(
@@ -37,7 +49,7 @@ def engine_runner(
         try:
             from nuke_bridge import select_backend
 
-            chosen = str(select_backend(job.backend, backend, Path(job.project.root)))
+            chosen = str(select_backend(job.backend, backend_choice(backend), Path(job.project.root)))
         except ImportError:
             pass
         if chosen == "nuke":

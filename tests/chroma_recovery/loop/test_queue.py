@@ -29,7 +29,7 @@ def _jobs(root: Path, count: int) -> list[str]:
 def test_claim_is_exclusive(tmp_path: Path) -> None:
     queue = JobQueue(tmp_path)
     _jobs(tmp_path, 1)
-    path = queue.list("incoming")[0]
+    path = queue.jobs("incoming")[0]
     first = queue.claim(path, "w1")
     second = queue.claim(path, "w2")
     assert first is not None and second is None
@@ -59,7 +59,7 @@ def test_stale_job_goes_back_to_incoming(tmp_path: Path) -> None:
     old = time.time() - 60
     os.utime(dead.heartbeat, (old, old))
     assert queue.requeue_stale() == ["job_00"]
-    assert [p.stem for p in queue.list("incoming")] == ["job_00"]
+    assert [p.stem for p in queue.jobs("incoming")] == ["job_00"]
     assert alive.path.exists()
 
 
