@@ -77,3 +77,10 @@ def test_public_surface_is_sorted_and_complete() -> None:
     assert schemas.__all__ == sorted(schemas.__all__)
     for name in schemas.__all__:
         assert hasattr(schemas, name), name
+
+
+def test_committed_json_schemas_are_current(tmp_path, repo_root) -> None:  # type: ignore[no-untyped-def]
+    schemas.export_json_schemas(tmp_path)
+    for fresh in sorted(tmp_path.iterdir()):
+        committed = repo_root / "schemas" / "json" / fresh.name
+        assert committed.read_text() == fresh.read_text(), f"run `chroma-recovery schema export` ({fresh.name})"
