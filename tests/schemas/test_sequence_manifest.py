@@ -83,4 +83,6 @@ def test_committed_json_schemas_are_current(tmp_path, repo_root) -> None:  # typ
     schemas.export_json_schemas(tmp_path)
     for fresh in sorted(tmp_path.iterdir()):
         committed = repo_root / "schemas" / "json" / fresh.name
-        assert committed.read_text() == fresh.read_text(), f"run `chroma-recovery schema export` ({fresh.name})"
+        assert committed.read_text() == fresh.read_text(), (
+            f"run `chroma-recovery schema export` ({fresh.name})"
+        )
