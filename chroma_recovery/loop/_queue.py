@@ -23,6 +23,14 @@ from ._errors import QueueError
 STATES = ("incoming", "running", "done", "failed")
 
 
+def _mtime(path: Path) -> float:
+    """Modification time, or 0 when another worker has just moved the file away (a normal race)."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 def worker_id() -> str:
     """``host:pid:random`` — unique per worker process."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -58,7 +66,7 @@ class JobQueue:
             for p in self.folder(state).glob("*.json")
             if not p.name.startswith(".") and len(p.suffixes) == 1
         ]
-        return sorted(files, key=lambda p: (p.stat().st_mtime if p.exists() else 0, p.name))
+        return sorted(files, key=lambda p: (_mtime(p), p.name))
 
     def submit(self, job_file: str | os.PathLike[str], job_id: str | None = None) -> Path:
         """Copy a job file into ``incoming`` atomically (temporary name, then rename)."""
@@ -134,7 +142,7 @@ class JobQueue:
             try:
                 last = heartbeat.stat().st_mtime
             except FileNotFoundError:
-                last = path.stat().st_mtime if path.exists() else now
+                last = _mtime(path) or now  # no heartbeat yet: the claim's own time
             if now - last <= self.stale_after:
                 continue
             try:
