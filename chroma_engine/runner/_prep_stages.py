@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -114,7 +113,3 @@ def _pairs_sheet(ctx: ShotContext, record: CurationRecord) -> np.ndarray | None:
         images += [ctx.source.read(frame), ctx.reference.read(record.reference_frame_for(frame))]
         labels += [f"SOURCE {frame}", f"REF {record.reference_frame_for(frame)}"]
     return contact_sheet(images, labels, columns=2)
-
-
-def record_folder(path: Path) -> Path:
-    return path.parent
