@@ -271,3 +271,17 @@ def add_write(
 def box_value(box: CropBox) -> KnobValue:
     """``{x y r t}``."""
     return array(box.x, box.y, box.r, box.t)
+
+
+def pair_stage_graph(
+    job: ShotJob,
+    stage: str,
+    curation: CurationRecord | None,
+    alignment: AlignmentRecord | None,
+    options: BuildOptions,
+) -> tuple[Decisions, Graph]:
+    """Decisions and an empty graph for a stage whose frames are the training pairs (1..N)."""
+    dec = resolve_decisions(job, curation, alignment, options, stage)
+    graph = Graph(version=options.nuke_version)
+    graph.root = make_root(job, stage, 1, len(dec.frames), options, dec.source_size)
+    return dec, graph

@@ -27,9 +27,8 @@ from ._stage_common import (
     add_read_seq,
     add_write,
     box_value,
-    make_root,
+    pair_stage_graph,
     render_dir,
-    resolve_decisions,
     training_input,
 )
 
@@ -59,10 +58,8 @@ def build_curation(
         StageInputError: no training frames (``curation.frames``) or an unknown colour space.
     """
     options = options or BuildOptions()
-    dec = resolve_decisions(job, curation, alignment, options, "curation")
+    dec, graph = pair_stage_graph(job, "curation", curation, alignment, options)
     count = len(dec.frames)
-    graph = Graph(version=options.nuke_version)
-    graph.root = make_root(job, "curation", 1, count, options, dec.source_size)
     sides = {
         "SOURCE": (training_input(job), _training_field(job), dec.frames),
         "REF": (job.media.reference, "media.reference", dec.reference_frames),
@@ -143,10 +140,8 @@ def build_alignment(
         StageInputError: no training frames (``curation.frames``).
     """
     options = options or BuildOptions()
-    dec = resolve_decisions(job, curation, alignment, options, "alignment")
+    dec, graph = pair_stage_graph(job, "alignment", curation, alignment, options)
     count = len(dec.frames)
-    graph = Graph(version=options.nuke_version)
-    graph.root = make_root(job, "alignment", 1, count, options, dec.source_size)
     reads = {
         side: add_read(
             graph,

@@ -32,6 +32,7 @@ from ._stage_common import (
     box_value,
     make_root,
     nuke_colourspace,
+    pair_stage_graph,
     render_dir,
     resolve_decisions,
     training_input,
@@ -65,11 +66,9 @@ def build_training(
         StageInputError: no training frames, or an unknown colour space.
     """
     options = options or BuildOptions()
-    dec = resolve_decisions(job, curation, alignment, options, "training")
+    dec, graph = pair_stage_graph(job, "training", curation, alignment, options)
     count = len(dec.frames)
     size = dec.source_size
-    graph = Graph(version=options.nuke_version)
-    graph.root = make_root(job, "training", 1, count, options, size)
     src = add_read(
         graph,
         "Read_SOURCE_ALIGNED",
