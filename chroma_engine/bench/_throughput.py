@@ -59,8 +59,9 @@ def write_test_sequence(folder: Path, frames: int, height: int, width: int, seed
     return pattern
 
 
-def io_only_fps(pattern: str, out_folder: Path, frames: int, workers: int = 16) -> float:
-    """Read + colour convert + write DWAA with no model, through the same pipeline."""
+def io_only_fps(pattern: str, out_folder: Path, frames: int, workers: int = 16, colour: bool = True) -> float:
+    """EXR read + write DWAA with no model through the same pipeline; ``colour``: with the OCIO
+    conversion to ACES2065-1 on the CPU in between (False = the pure read+write the target names)."""
     out_folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     run_pipeline(
@@ -68,7 +69,9 @@ def io_only_fps(pattern: str, out_folder: Path, frames: int, workers: int = 16) 
         lambda f: read_image(pattern % f),
         lambda f, rgb: rgb,
         lambda f, rgb: write_exr(
-            out_folder / f"IO_{f:04d}.exr", convert(rgb, REC709_DISPLAY, ACES2065_1), ACES2065_1
+            out_folder / f"IO_{f:04d}.exr",
+            convert(rgb, REC709_DISPLAY, ACES2065_1) if colour else rgb,
+            ACES2065_1,
         ),
         workers=workers,
         ordered=False,
@@ -85,18 +88,20 @@ def end_to_end_fps(
     workers: int = 16,  # type: ignore[no-untyped-def]
     autocast: str | None = None,
 ) -> float:
-    """Read, restore (scan Y' + predicted CbCr), convert to ACES2065-1, write DWAA: frames/s."""
-    from ..training import restore_frame
+    """Read, restore (scan Y' + predicted CbCr), convert to ACES2065-1, write DWAA: frames/s.
+
+    The same per-frame work as ``run_inference`` minus the metrics: ``restore_frame_with_aces`` (on CUDA
+    the conversion runs on the GPU and half pixels come back), then the EXR write.
+    """
+    from ..training import restore_frame_with_aces
 
     out_folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     run_pipeline(
         list(range(1, frames + 1)),
         lambda f: read_image(pattern % f),
-        lambda f, rgb: restore_frame(model, rgb, device=device, autocast=autocast, tile=4096),
-        lambda f, rgb: write_exr(
-            out_folder / f"ML_{f:04d}.exr", convert(rgb, REC709_DISPLAY, ACES2065_1), ACES2065_1
-        ),
+        lambda f, rgb: restore_frame_with_aces(model, rgb, device=device, autocast=autocast)[1],
+        lambda f, aces: write_exr(out_folder / f"ML_{f:04d}.exr", aces, ACES2065_1),
         workers=workers,
         ordered=False,
     )

@@ -1,5 +1,6 @@
 """Colour: OCIO conversions (pinned studio config) and BT.709 Y'CbCr."""
 
+from ._device import display_to_aces_matrix, display_to_aces_torch
 from ._ocio import (
     ACES2065_1,
     ACESCCT,
@@ -22,6 +23,8 @@ __all__ = [
     "REC709_DISPLAY",
     "colour_config",
     "convert",
+    "display_to_aces_matrix",
+    "display_to_aces_torch",
     "known_colour_space",
     "luma",
     "matrices",

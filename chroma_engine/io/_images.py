@@ -79,7 +79,9 @@ def write_exr(
     """Write an RGB EXR (half DWAA by default) atomically, recording the colour space in the header."""
     if rgb.ndim != 3 or rgb.shape[2] not in (3, 4):
         raise MediaError(f"{path}: expected HxWx3 pixels, got shape {rgb.shape}")
-    data = np.ascontiguousarray(rgb, dtype=np.float32)
+    # float16 pixels go to a half file as they are (no conversion pass on the CPU).
+    keep_half = rgb.dtype == np.float16 and bit_depth == "half"
+    data = np.ascontiguousarray(rgb, dtype=np.float16 if keep_half else np.float32)
     if not np.isfinite(data).all():
         data = np.nan_to_num(data, nan=0.0, posinf=65504.0, neginf=-65504.0)
     height, width, nch = data.shape

@@ -151,9 +151,18 @@ def limit_resolution(rgb: np.ndarray, limit: tuple[int, int] | None) -> np.ndarr
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def _write_output(ctx: ShotContext, folder: Path, pattern: str, frame: int, rgb709: np.ndarray) -> Path:
-    out = limit_resolution(rgb709, ctx.job.output.max_resolution)
-    aces = convert(out, REC709_DISPLAY, ACES2065_1)
+def _write_output(
+    ctx: ShotContext,
+    folder: Path,
+    pattern: str,
+    frame: int,
+    rgb709: np.ndarray,
+    aces: np.ndarray | None = None,
+) -> Path:
+    """Write one output frame as ACES2065-1; ``aces`` = its conversion already made (e.g. on the GPU)."""
+    if aces is None or ctx.job.output.max_resolution is not None:
+        out = limit_resolution(rgb709, ctx.job.output.max_resolution)
+        aces = convert(out, REC709_DISPLAY, ACES2065_1)
     return write_exr(
         folder / (pattern % frame),
         aces,
@@ -174,7 +183,7 @@ def run_inference(
     io_workers: int = IO_WORKERS,
 ) -> RenderManifest:
     """Stage 4: restore every frame (scan Y' + predicted CbCr) to ``04_inference_render/<shot>/v###``."""
-    from ..training import load_model, restore_frame
+    from ..training import load_model, restore_frame_with_aces
 
     started = now()
     model = load_model(model_path, device=device or "cpu")
@@ -183,16 +192,19 @@ def run_inference(
     scorer = FrameScorer(ctx, curation, alignment, "ml")
     frames = list(ctx.job.media.source.frames)
 
-    def process(frame: int, src: np.ndarray) -> np.ndarray:
-        restored = restore_frame(model, src, device=device)
+    def process(frame: int, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # On CUDA the ACES2065-1 conversion is made on the GPU too; black stays black, so the clean-up
+        # crop applies to either form.
+        restored, aces = restore_frame_with_aces(model, src, device=device)
         scorer.add(frame, src, restored)  # luma identity is measured here, before any encoding
-        return apply_cleanup(restored, alignment.cleanup_box)
+        box = alignment.cleanup_box
+        return apply_cleanup(restored, box), apply_cleanup(aces, box)
 
     run_pipeline(
         frames,
         ctx.source.read,
         process,
-        lambda f, rgb: _write_output(ctx, folder, pattern, f, rgb),
+        lambda f, out: _write_output(ctx, folder, pattern, f, out[0], out[1]),
         workers=io_workers,
         on_frame=lambda done, total: progress("inference", done, total),
         ordered=False,

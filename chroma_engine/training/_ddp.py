@@ -83,8 +83,8 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
         init_global_lut(model, pairs)  # deterministic, so every rank starts alike
     head = DistributedDataParallel(_ChromaHead(model), device_ids=[dev.index] if dev.type == "cuda" else None)
     groups: list[dict[str, Any]] = [
-        {"params": [p for n, p in model.named_parameters() if n != "lut"]},
-        {"params": [model.lut], "lr": cfg.learning_rate * LUT_LR_SCALE},
+        {"params": [p for n, p in model.named_parameters() if n not in ("lut", "field")]},
+        {"params": [model.lut, model.field], "lr": cfg.learning_rate * LUT_LR_SCALE},
     ]
     optimizer = torch.optim.Adam(groups, lr=cfg.learning_rate)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))

@@ -10,6 +10,7 @@ to float rounding (no seams).
 from __future__ import annotations
 
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -183,3 +184,42 @@ def restore_frame(
                 acc[by0:by1, bx0:bx1] += out_np[by0 - wy0 : by1 - wy0, bx0 - wx0 : bx1 - wx0] * weight
                 wsum[by0:by1, bx0:bx1] += weight
         return (acc / np.maximum(wsum, 1e-12))[:height, :width]
+
+
+_GPU_LOCK = threading.Lock()
+
+
+def restore_frame_with_aces(
+    model: nn.Module,
+    src_rgb: np.ndarray,
+    *,
+    device: str | torch.device | None = None,
+    autocast: str | None = None,
+    tile: int = 4096,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Restore one frame and convert it for writing: (display R'G'B' float32, ACES2065-1).
+
+    On CUDA, with the frame in one tile, the ACES2065-1 conversion runs on the GPU right after the
+    model (``display_to_aces_torch``, checked against OCIO) and comes back as float16, ready for a half
+    EXR: the CPU is left with the EXR codec alone. Elsewhere the display result is converted by OCIO
+    on the CPU (float32). The display frame is returned too: luma identity and the metrics are
+    measured on it, before any encoding.
+    """
+    from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
+
+    param = next(iter(model.parameters()), None)
+    dev = resolve_device(device) if device is not None else (param.device if param is not None else None)
+    height, width = src_rgb.shape[:2]
+    if dev is None or dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
+        display = restore_frame(model, src_rgb, device=device, autocast=autocast, tile=tile)
+        return display, convert(display, REC709_DISPLAY, ACES2065_1)
+    rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)
+    # One frame on the GPU at a time: frame workers interleaving their kernels and transfers on one
+    # device only queue behind each other and hold more memory (measured: 16 workers were slower
+    # than 4 without this); the codec work of the other frames goes on meanwhile.
+    with _GPU_LOCK, torch.inference_mode():
+        x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None]
+        out = _run(model, x3, autocast)
+        aces = display_to_aces_torch(out)[0].permute(1, 2, 0).to(torch.float16).contiguous()
+        display = out[0].permute(1, 2, 0).contiguous()
+        return display.cpu().numpy(), aces.cpu().numpy()

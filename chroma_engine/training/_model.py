@@ -14,6 +14,9 @@ Architecture (restoration_science.md section 6):
   baseline (``set_lut``) and is then refined by the training loss (L1, robust to the reference's
   compression and edge blur, which bias a least-squares fit), plus a per-pixel MLP (1x1
   convolutions, last layer zero-initialised).
+* position: a coarse grid of CbCr offsets over the film frame (``FIELD_GRID`` nodes, bilinear),
+  for fading that varies across the frame but not from frame to frame (the print's dye loss is
+  uneven). It starts from the closed-form residual of the LUT on the training pairs (``set_field``).
 * local: a two-level U-Net (no normalisation layers, no global pooling) adding a CbCr residual for
   spatially varying fading and grain suppression. Its receptive radius is ``RECEPTIVE_RADIUS``
   pixels, which makes tiled inference with that much context exact.
@@ -43,6 +46,10 @@ LUT_SIZE = 33
 LUT_GAMMA = 2.4
 LUT_OFFSET = 2.0**-9
 
+#: Nodes (x, y) of the positional CbCr offset grid: about 1/24 of the frame per cell, the scale of
+#: uneven dye loss, far coarser than picture detail (so the reference's softness cannot bias it).
+FIELD_GRID = (24, 18)
+
 #: Spatial multiple the U-Net needs (2 ** levels); other sizes are replicate-padded internally.
 SIZE_MULTIPLE = 4
 
@@ -59,7 +66,14 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 class ChromaNet(nn.Module):
     """Predicts CbCr from raw R'G'B'; ``forward`` returns scan Y' + predicted CbCr as R'G'B'."""
 
-    def __init__(self, width: int = 24, hidden: int = 48, lut_size: int = LUT_SIZE) -> None:
+    def __init__(
+        self,
+        width: int = 24,
+        hidden: int = 48,
+        lut_size: int = LUT_SIZE,
+        field_x: int = FIELD_GRID[0],
+        field_y: int = FIELD_GRID[1],
+    ) -> None:
         super().__init__()
         to_ycc, from_ycc = matrices()
         self.width = width
@@ -89,6 +103,10 @@ class ChromaNet(nn.Module):
         self.log_span = float(math.log2(1.0 + LUT_OFFSET) - math.log2(LUT_OFFSET))
         # CbCr at the nodes, laid out (1, 2, blue, green, red) for grid_sample's (z, y, x).
         self.lut = nn.Parameter(torch.zeros(1, 2, lut_size, lut_size, lut_size))
+        self.field_x = field_x
+        self.field_y = field_y
+        # CbCr offsets on a (y, x) grid over the frame, sampled at the pixels' frame positions.
+        self.field = nn.Parameter(torch.zeros(1, 2, field_y, field_x))
         self.global_mlp = nn.Sequential(
             nn.Conv2d(8, hidden, 1),
             nn.LeakyReLU(0.1),
@@ -115,7 +133,13 @@ class ChromaNet(nn.Module):
 
     def config(self) -> dict[str, int]:
         """Constructor arguments (stored in checkpoints)."""
-        return {"width": self.width, "hidden": self.hidden, "lut_size": self.lut_size}
+        return {
+            "width": self.width,
+            "hidden": self.hidden,
+            "lut_size": self.lut_size,
+            "field_x": self.field_x,
+            "field_y": self.field_y,
+        }
 
     @torch.jit.export
     def positions(self, x: torch.Tensor) -> torch.Tensor:
@@ -150,7 +174,7 @@ class ChromaNet(nn.Module):
         smooth = F.conv2d(F.pad(xn, [2, 2, 2, 2], mode="replicate"), kernel, groups=3)  # type: ignore[arg-type]
         feats = torch.cat([xn, smooth], dim=1)
         # The fade varies slowly across the film frame: the per-pixel MLP sees colour and position.
-        base = self.lut_chroma(xn) + self.global_mlp(torch.cat([feats, pos], dim=1))
+        base = self.lut_chroma(xn) + self.global_mlp(torch.cat([feats, pos], dim=1)) + self.field_chroma(pos)
         e0 = self.enc0(feats)
         e1 = self.enc1(F.avg_pool2d(e0, 2))
         m = self.mid(F.avg_pool2d(e1, 2))
@@ -173,6 +197,14 @@ class ChromaNet(nn.Module):
         table = self.lut.to(dtype=xn.dtype).expand(xn.shape[0], -1, -1, -1, -1)
         out = F.grid_sample(table, grid, mode="bilinear", padding_mode="border", align_corners=True)
         return out[:, :, 0]
+
+    @torch.jit.export
+    def field_chroma(self, pos: torch.Tensor) -> torch.Tensor:
+        """CbCr offsets of the positional grid at frame positions ``pos`` (Nx2xHxW, -1..1) (Nx2xHxW)."""
+        grid = pos.permute(0, 2, 3, 1)  # N x H x W x (x, y)
+        table = self.field.to(dtype=pos.dtype).expand(pos.shape[0], -1, -1, -1)
+        # Node centres span the frame like pixel centres: align_corners=False, edges held.
+        return F.grid_sample(table, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
     @torch.jit.export
     def luma(self, x: torch.Tensor) -> torch.Tensor:
@@ -215,6 +247,12 @@ def set_lut(model: ChromaNet, cbcr_at_nodes: torch.Tensor) -> None:
         model.lut.copy_(cbcr_at_nodes.permute(3, 0, 1, 2).unsqueeze(0).to(model.lut))
 
 
+def set_field(model: ChromaNet, offsets: torch.Tensor) -> None:
+    """Load CbCr offsets (field_y, field_x, 2) into the positional grid."""
+    with torch.no_grad():
+        model.field.copy_(offsets.permute(2, 0, 1).unsqueeze(0).to(model.field))
+
+
 def build_model(model_size: str = "medium", **overrides: Any) -> ChromaNet:
     """A fresh ``ChromaNet`` for ``small`` / ``medium`` / ``large`` (or explicit width/hidden)."""
     width, hidden = MODEL_SIZES[model_size]
@@ -222,6 +260,8 @@ def build_model(model_size: str = "medium", **overrides: Any) -> ChromaNet:
         width=int(overrides.get("width", width)),
         hidden=int(overrides.get("hidden", hidden)),
         lut_size=int(overrides.get("lut_size", LUT_SIZE)),
+        field_x=int(overrides.get("field_x", FIELD_GRID[0])),
+        field_y=int(overrides.get("field_y", FIELD_GRID[1])),
     )
 
 
