@@ -153,8 +153,8 @@ def init_global_lut(model: ChromaNet, pairs: list[TrainingPair]) -> None:
         use = np.ones((height, width), np.float32) if pair.mask is None else pair.mask.astype(np.float32)
         with torch.no_grad():
             src = torch.from_numpy(np.ascontiguousarray(pair.source[..., :3], dtype=np.float32))
-            xn = src.permute(2, 0, 1).unsqueeze(0) * 2.0 - 1.0
-            fitted = model.lut_chroma(xn.clamp(-1.0, 1.0))[0].permute(1, 2, 0).numpy()
+            xn = src.permute(2, 0, 1).unsqueeze(0).to(model.lut.device) * 2.0 - 1.0
+            fitted = model.lut_chroma(xn.clamp(-1.0, 1.0))[0].permute(1, 2, 0).cpu().numpy()
         diff = rgb_to_ycbcr(pair.target[..., :3])[..., 1:] - fitted
         residual += cv2.GaussianBlur(
             np.ascontiguousarray(diff * use[..., None], dtype=np.float32), (0, 0), sigma
