@@ -59,14 +59,31 @@ def write_test_sequence(folder: Path, frames: int, height: int, width: int, seed
     return pattern
 
 
-def io_only_fps(pattern: str, out_folder: Path, frames: int, workers: int = 16, colour: bool = True) -> float:
+def _read_half(path: str) -> np.ndarray:
+    """An EXR's RGB as float16, straight from the file's half pixels (no float32 pass)."""
+    import OpenImageIO as oiio
+
+    buf = oiio.ImageBuf(path)
+    return np.asarray(buf.get_pixels(oiio.HALF))[:, :, :3]
+
+
+def io_only_fps(
+    pattern: str,
+    out_folder: Path,
+    frames: int,
+    workers: int = 16,
+    colour: bool = True,
+    half: bool = False,
+    depth: int = 4,
+) -> float:
     """EXR read + write DWAA with no model through the same pipeline; ``colour``: with the OCIO
-    conversion to ACES2065-1 on the CPU in between (False = the pure read+write the target names)."""
+    conversion to ACES2065-1 on the CPU in between (False = the pure read+write the target names);
+    ``half``: pixels stay float16 from reader to writer (the cheapest possible copy)."""
     out_folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     run_pipeline(
         list(range(1, frames + 1)),
-        lambda f: read_image(pattern % f),
+        lambda f: _read_half(pattern % f) if half else read_image(pattern % f),
         lambda f, rgb: rgb,
         lambda f, rgb: write_exr(
             out_folder / f"IO_{f:04d}.exr",
@@ -74,6 +91,7 @@ def io_only_fps(pattern: str, out_folder: Path, frames: int, workers: int = 16, 
             ACES2065_1,
         ),
         workers=workers,
+        depth=depth,
         ordered=False,
     )
     return frames / (time.perf_counter() - started)
@@ -87,6 +105,8 @@ def end_to_end_fps(
     device: str,
     workers: int = 16,  # type: ignore[no-untyped-def]
     autocast: str | None = None,
+    ordered: bool = False,
+    depth: int = 4,
 ) -> float:
     """Read, restore (scan Y' + predicted CbCr), convert to ACES2065-1, write DWAA: frames/s.
 
@@ -103,6 +123,7 @@ def end_to_end_fps(
         lambda f, rgb: restore_frame_with_aces(model, rgb, device=device, autocast=autocast)[1],
         lambda f, aces: write_exr(out_folder / f"ML_{f:04d}.exr", aces, ACES2065_1),
         workers=workers,
-        ordered=False,
+        depth=depth,
+        ordered=ordered,
     )
     return frames / (time.perf_counter() - started)

@@ -107,6 +107,69 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     }
 
 
+def _pipeline_sweep(args: argparse.Namespace) -> None:
+    """End to end fps per pipeline layout (workers in threads, or the model in one thread) vs read+write."""
+    import torch
+
+    from ..io import read_image
+    from ..training import build_model
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    width, height, frames = (160, 128, 4) if args.quick else (2048, 1556, args.frames)
+    work = args.out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    model = build_model("small").to(device).eval()
+    pattern = write_test_sequence(work, frames, height, width)
+    alone = model_alone_fps(model, read_image(pattern % 1), device, repeats=5 if args.quick else 30)
+    rows: list[list[object]] = [["model alone fp32", alone]]
+    rw = {
+        f"x{w} {'half' if half else 'float'} depth {d}": io_only_fps(
+            pattern, work / f"rw_{w}_{half}_{d}", frames, workers=w, colour=False, half=half, depth=d
+        )
+        for w, half, d in ((16, False, 16), (16, True, 16), (16, True, 32), (32, True, 32))
+    }
+    rows += [[f"read+write only {k}", v] for k, v in rw.items()]
+    from ..training import export_torchscript, load_model
+
+    scripted = load_model(export_torchscript(model, work / "scripted.pt"), device=device)
+    layouts = [
+        ("eager", False, 8, 8),
+        ("TorchScript", False, 8, 8),
+        ("eager", True, 16, 32),
+        ("TorchScript", True, 16, 32),
+        ("eager", True, 32, 32),
+        ("eager", True, 32, 64),
+    ]
+    e2e = {}
+    for kind, ordered, workers, depth in layouts:
+        name = f"{kind} {'model in one thread' if ordered else 'frame workers'} x{workers} depth {depth}"
+        e2e[name] = end_to_end_fps(
+            scripted if kind == "TorchScript" else model,
+            pattern,
+            work / f"e2e_{kind}_{int(ordered)}_{workers}_{depth}",
+            frames,
+            device,
+            workers=workers,
+            ordered=ordered,
+            depth=depth,
+        )
+        rows.append([f"end to end {name}", e2e[name]])
+    best = max(rw.values())
+    rows += [[f"e2e / read+write: {k}", v / best] for k, v in e2e.items()]
+    data = {
+        "machine": machine_info(),
+        "device": device,
+        "size": [width, height],
+        "frames": frames,
+        "model_alone_fps": alone,
+        "read_write_fps": rw,
+        "end_to_end_fps": e2e,
+    }
+    write_result(args.out, "pipeline_sweep", data, ["measure", "value"], rows)
+    for row in rows:
+        print(f"{row[0]}: {float(row[1]):.3f}", flush=True)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> None:
     import torch
 
@@ -116,7 +179,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=6000)
     parser.add_argument("--chunk", type=int, default=500)
     parser.add_argument("--frames", type=int, default=48)
+    parser.add_argument(
+        "--pipeline-sweep",
+        action="store_true",
+        help="inference only: an untrained model through each pipeline layout (weights do not change speed)",
+    )
     args = parser.parse_args(argv)
+    if args.pipeline_sweep:
+        _pipeline_sweep(args)
+        return
     device = "cuda" if torch.cuda.is_available() else "cpu"
     width, height = (160, 128) if args.quick else (2048, 1556)
     steps, chunk, frames = (40, 20, 4) if args.quick else (args.steps, args.chunk, args.frames)
