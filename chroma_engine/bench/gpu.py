@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (CPU smoke test)")
     parser.add_argument("--steps", type=int, default=6000)
     parser.add_argument("--chunk", type=int, default=500)
-    parser.add_argument("--frames", type=int, default=48)
+    parser.add_argument("--frames", type=int, default=96)
     parser.add_argument(
         "--pipeline-sweep",
         action="store_true",
@@ -213,17 +213,33 @@ def main(argv: list[str] | None = None) -> None:
     }
     # Same pipeline and the same worker counts for both; the best of each is compared.
     io_by_workers = {w: io_only_fps(pattern, work / f"io_only_{w}", frames, workers=w) for w in (4, 16)}
-    # The target's baseline: pure EXR read + write, no colour conversion at all.
-    rw_by_workers = {
-        w: io_only_fps(pattern, work / f"rw_only_{w}", frames, workers=w, colour=False) for w in (4, 16)
-    }
-    e2e = {
-        f"{p or 'fp32'} x{w}": end_to_end_fps(
-            model, pattern, work / f"e2e_{p or 'fp32'}_{w}", frames, device, workers=w, autocast=p
-        )
-        for p in (None, "bf16")
-        for w in (4, 16)
-    }
+    # The target's baseline: pure EXR read + write, no colour conversion at all. The production layout
+    # (``run_inference`` on CUDA): the model in one thread, 16 reader/encoder threads, 32 frames in
+    # flight. Host load drifts (measured: the same pass 13-18 fps from run to run), so the two are
+    # measured in alternation, twice, and the best of each is compared.
+    rw_by_workers: dict[str, float] = {}
+    e2e: dict[str, float] = {}
+    for rep in (1, 2):
+        for half in (False, True):
+            key = f"x16 {'half' if half else 'float'}"
+            fps = io_only_fps(
+                pattern, work / f"rw_{rep}_{half}", frames, workers=16, colour=False, half=half, depth=32
+            )
+            rw_by_workers[key] = max(fps, rw_by_workers.get(key, 0.0))
+        for p in (None, "bf16"):
+            key = f"{p or 'fp32'} model in one thread x16"
+            fps = end_to_end_fps(
+                model,
+                pattern,
+                work / f"e2e_{rep}_{p or 'fp32'}",
+                frames,
+                device,
+                workers=16,
+                autocast=p,
+                ordered=True,
+                depth=32,
+            )
+            e2e[key] = max(fps, e2e.get(key, 0.0))
     io_fps = max(io_by_workers.values())
     rw_fps = max(rw_by_workers.values())
     best_e2e = max(e2e.values())
@@ -248,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         ["final held-out dE00 (ML)", ttq["final_heldout_de00"]],
         ["held-out dE00 of the MatchGrade LUT (chroma on scan luma)", ttq["lut_heldout_de00"]],
         *[[f"model alone fps {k} ({width}x{height})", v] for k, v in alone.items()],
-        *[[f"EXR read+write only fps x{w} workers (no colour)", v] for w, v in rw_by_workers.items()],
+        *[[f"EXR read+write only fps {k} (no colour)", v] for k, v in rw_by_workers.items()],
         *[[f"EXR read+OCIO+write fps x{w} workers", v] for w, v in io_by_workers.items()],
         *[[f"end to end fps {k}", v] for k, v in e2e.items()],
         ["end to end / EXR read+write only", best_e2e / rw_fps],

@@ -23,6 +23,8 @@ from ._prep_stages import load_pairs
 Progress = Callable[[str, int, int], None]
 #: Frame worker threads of the render stages (OIIO releases the GIL while it encodes and decodes).
 IO_WORKERS = min(8, os.cpu_count() or 2)
+#: Reader/encoder threads around a GPU model (measured best of 16/32 on a 16-core H100 host).
+GPU_IO_WORKERS = 16
 
 
 def _noop(_label: str, _done: int, _total: int) -> None:
@@ -192,22 +194,33 @@ def run_inference(
     scorer = FrameScorer(ctx, curation, alignment, "ml")
     frames = list(ctx.job.media.source.frames)
 
-    def process(frame: int, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # On CUDA the ACES2065-1 conversion is made on the GPU too; black stays black, so the clean-up
-        # crop applies to either form.
-        restored, aces = restore_frame_with_aces(model, src, device=device)
-        scorer.add(frame, src, restored)  # luma identity is measured here, before any encoding
-        box = alignment.cleanup_box
-        return apply_cleanup(restored, box), apply_cleanup(aces, box)
+    param = next(iter(model.parameters()), None)
+    on_gpu = param is not None and param.device.type == "cuda"
 
+    def process(frame: int, src: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # On CUDA the ACES2065-1 conversion is made on the GPU too (half pixels come back).
+        restored, aces = restore_frame_with_aces(model, src, device=device)
+        return src, restored, aces
+
+    def write(frame: int, out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        src, restored, aces = out
+        scorer.add(frame, src, restored)  # luma identity is measured here, before any encoding
+        box = alignment.cleanup_box  # black stays black, so the clean-up crop applies to either form
+        _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, box), apply_cleanup(aces, box))
+
+    # GPU: the model runs in this thread, fed and drained by a pool that reads, scores and encodes
+    # (1.12x the pure EXR read+write rate at 2K on an H100, vs 0.44x with the model in every worker).
+    # CPU: each worker restores its own frames (the model is the bottleneck there).
+    workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     run_pipeline(
         frames,
         ctx.source.read,
         process,
-        lambda f, out: _write_output(ctx, folder, pattern, f, out[0], out[1]),
-        workers=io_workers,
+        write,
+        workers=workers,
+        depth=2 * workers if on_gpu else workers,
         on_frame=lambda done, total: progress("inference", done, total),
-        ordered=False,
+        ordered=on_gpu,
     )
     files = verify_sequence(folder, pattern, frames)
     return write_manifest(
