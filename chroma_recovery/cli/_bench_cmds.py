@@ -34,6 +34,9 @@ def quality(
     size: str = typer.Option("384x288", "--size"),
     steps: int = typer.Option(600, "--steps"),
     seed: int = typer.Option(0, "--seed"),
+    oracle: bool = typer.Option(
+        False, "--oracle", help="Also train on TRUTH: the ceiling for the ML column."
+    ),
 ) -> None:
     """Synthetic shots per severity: held-out dE00 of balanced / LUT / ML, luma identity, grain, time."""
     from chroma_engine.bench import bench_quality
@@ -41,7 +44,7 @@ def quality(
     os.environ.setdefault("MPLBACKEND", "Agg")
     width, height = (int(v) for v in size.lower().split("x"))
     data = bench_quality(
-        out, tuple(severity or ("mild", "severe", "extreme")), frames, (width, height), steps, seed
+        out, tuple(severity or ("mild", "severe", "extreme")), frames, (width, height), steps, seed, oracle
     )
     _print(data["columns"], data["rows"], "quality (held-out frames)")  # type: ignore[arg-type]
     severe = data["results"].get("severe", {})  # type: ignore[attr-defined]
