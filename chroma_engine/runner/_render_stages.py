@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -175,24 +176,20 @@ def _write_output(
     )
 
 
-def run_inference(
+def restore_frames(
     ctx: ShotContext,
-    curation: CurationRecord,
+    model: Any,
     alignment: AlignmentRecord,
-    model_path: Path,
+    folder: Path,
+    pattern: str,
+    frames: list[int],
+    scorer: FrameScorer,
     device: str | None = None,
-    progress: Progress = _noop,
     io_workers: int = IO_WORKERS,
-) -> RenderManifest:
-    """Stage 4: restore every frame (scan Y' + predicted CbCr) to ``04_inference_render/<shot>/v###``."""
-    from ..training import load_model, restore_frame_with_aces
-
-    started = now()
-    model = load_model(model_path, device=device or "cpu")
-    folder = next_version_dir(ctx.shot_dir("inference"))
-    pattern, seq = _output_sequence(ctx, folder, ctx.job.output.naming)
-    scorer = FrameScorer(ctx, curation, alignment, "ml")
-    frames = list(ctx.job.media.source.frames)
+    progress: Progress = _noop,
+) -> None:
+    """Restore ``frames`` with ``model`` into ``folder`` (stage 04 and the farm's Infer chunks)."""
+    from ..training import restore_frame_with_aces
 
     param = next(iter(model.parameters()), None)
     on_gpu = param is not None and param.device.type == "cuda"
@@ -209,7 +206,8 @@ def run_inference(
         _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, box), apply_cleanup(aces, box))
 
     # GPU: the model runs in this thread, fed and drained by a pool that reads, scores and encodes
-    # (1.12x the pure EXR read+write rate at 2K on an H100, vs 0.44x with the model in every worker).
+    # (2K on an H100: 0.95-1.12x the pure EXR read+write rate, vs 0.43-0.78x with the model in every
+    # worker, see docs/bench/pipeline_sweep_h100.md).
     # CPU: each worker restores its own frames (the model is the bottleneck there).
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     run_pipeline(
@@ -222,6 +220,28 @@ def run_inference(
         on_frame=lambda done, total: progress("inference", done, total),
         ordered=on_gpu,
     )
+
+
+def run_inference(
+    ctx: ShotContext,
+    curation: CurationRecord,
+    alignment: AlignmentRecord,
+    model_path: Path,
+    device: str | None = None,
+    progress: Progress = _noop,
+    io_workers: int = IO_WORKERS,
+) -> RenderManifest:
+    """Stage 4: restore every frame (scan Y' + predicted CbCr) to ``04_inference_render/<shot>/v###``."""
+    from ..training import load_model
+
+    started = now()
+    model = load_model(model_path, device=device or "cpu")
+    folder = next_version_dir(ctx.shot_dir("inference"))
+    pattern, seq = _output_sequence(ctx, folder, ctx.job.output.naming)
+    scorer = FrameScorer(ctx, curation, alignment, "ml")
+    frames = list(ctx.job.media.source.frames)
+
+    restore_frames(ctx, model, alignment, folder, pattern, frames, scorer, device, io_workers, progress)
     files = verify_sequence(folder, pattern, frames)
     return write_manifest(
         ctx, "inference", folder, int(folder.name[1:]), files, started, output=seq, metrics=scorer.summary()

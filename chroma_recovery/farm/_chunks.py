@@ -115,11 +115,10 @@ def render_infer_chunk(
     job: ShotJob, frames: list[int], folder: Path, model: str | None = None, device: str | None = None
 ) -> Path:
     """Restore ``frames`` with the model into ``folder``; returns the chunk record."""
-    from chroma_engine.runner import FrameScorer, ShotContext, apply_cleanup, latest_model
+    from chroma_engine.runner import FrameScorer, ShotContext, latest_model
     from chroma_engine.runner._context import sha256_file
-    from chroma_engine.runner._pipeline import run_pipeline
-    from chroma_engine.runner._render_stages import _output_sequence, _write_output
-    from chroma_engine.training import load_model, restore_frame
+    from chroma_engine.runner._render_stages import _output_sequence, restore_frames
+    from chroma_engine.training import load_model
 
     started = _dt.datetime.now(_dt.timezone.utc)
     ctx = ShotContext.from_job(job)
@@ -129,12 +128,7 @@ def render_infer_chunk(
     pattern, _seq = _output_sequence(ctx, folder, job.output.naming)
     scorer = FrameScorer(ctx, curation, alignment, "ml")
 
-    def process(frame: int, src: np.ndarray) -> np.ndarray:
-        restored = restore_frame(net, src, device=device)
-        scorer.add(frame, src, restored)
-        return apply_cleanup(restored, alignment.cleanup_box)
-
-    run_pipeline(frames, ctx.source.read, process, lambda f, rgb: _write_output(ctx, folder, pattern, f, rgb))
+    restore_frames(ctx, net, alignment, folder, pattern, frames, scorer, device)
     info = {"model": str(model_path), "model_sha256": sha256_file(model_path), "started": started.isoformat()}
     return _save_record(folder, "infer", frames, info, {"ml": scorer})
 
