@@ -12,7 +12,9 @@ Selected by ``training.device == "ddp"`` (``chroma-recovery farm task --step tra
 - Only rank 0 writes: checkpoints, ``loss.csv``/``loss.png``, the model and TorchScript exports, and the
   training stage's ``model.pt`` + ``_manifest.json`` (the layout ``run_training`` writes, so
   ``latest_model`` and the Infer step find it). Every rank reports its steps/s; rank 0 prints the sum.
-- No resume: a DDP run starts from ``training.initial_weights`` or from scratch.
+- Resume: a killed run (its folder has checkpoints but no manifest) continues from the newest checkpoint:
+  weights, optimiser, schedule, loss history and every rank's patch generator (gathered into rank 0's
+  checkpoints); with another world size the ranks draw fresh patches.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
 
     from ._model import build_model
     from ._patches import PatchSampler, effective_patch, masked_l1
-    from ._train import LUT_LR_SCALE, _lr_lambda, _save, checkpoint_path, init_global_lut
+    from ._train import LUT_LR_SCALE, _lr_lambda, _save, checkpoint_path, init_global_lut, newest_checkpoint
     from ._truth import flat_mask
 
     rank, world, dev = _setup()
@@ -90,8 +92,10 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
     sampler = PatchSampler(pairs, effective_patch(cfg.patch_size, pairs), dev, cfg.seed + rank)
     history: list[dict[str, Any]] = []
+    start = _resume(newest_checkpoint(out_dir), model, optimizer, scheduler, sampler, rank, world, history)
     started = time.perf_counter()
-    for step in range(1, total + 1):
+    rngs: list[Any] = []
+    for step in range(start + 1, total + 1):
         src, tgt, mask = sampler.sample(cfg.batch_size)
         loss = masked_l1(head(src), tgt, mask)
         optimizer.zero_grad(set_to_none=True)
@@ -111,6 +115,10 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
                     "preview_l1": None,
                 }
             )
+        if step % cfg.checkpoint_interval == 0 or step == total:
+            # every rank's patch generator, so a resumed run draws the patches an unbroken one would
+            rngs = [None] * world
+            dist.all_gather_object(rngs, sampler.state())
         if rank == 0 and (step % cfg.checkpoint_interval == 0 or step == total):
             _save(
                 checkpoint_path(out_dir, step),
@@ -119,6 +127,9 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
                     "model_config": model.config(),  # type: ignore[operator]
                     "model_size": cfg.model_size,
                     "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "sampler_rngs": rngs,
                     "step": step,
                     "total_steps": total,
                     "world_size": world,
@@ -128,14 +139,16 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     seconds = time.perf_counter() - started
-    speed = torch.tensor([total / seconds if seconds > 0 else 0.0], dtype=torch.float64, device=dev)
+    ran = total - start
+    speed = torch.tensor([ran / seconds if seconds > 0 else 0.0], dtype=torch.float64, device=dev)
     dist.all_reduce(speed)  # sum of per-rank steps/s (each rank runs the same number of steps)
     report = {
         "rank": rank,
         "world": world,
         "steps": total,
+        "resumed_from": start or None,
         "seconds": round(seconds, 3),
-        "steps_per_second": round(total / seconds, 3) if seconds > 0 else 0.0,
+        "steps_per_second": round(ran / seconds, 3) if seconds > 0 and ran > 0 else 0.0,
         "effective_batch": cfg.batch_size * world,
         "device": str(dev),
         "patches_per_second": round(float(speed.item()) * cfg.batch_size, 1),
@@ -145,6 +158,43 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     dist.barrier()
     dist.destroy_process_group()
     return report
+
+
+def _resume(
+    latest: Path | None,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    sampler: Any,
+    rank: int,
+    world: int,
+    history: list[dict[str, Any]],
+) -> int:
+    """Continue from the newest checkpoint of a killed run (the folder has no manifest); returns its step.
+
+    Weights, optimizer, schedule and loss history come back on every rank. Each rank's patch generator
+    comes back too when the world size is unchanged; with another world size the ranks draw fresh
+    patches (seeded by step and rank), which changes the patches but not the optimisation.
+    """
+    if latest is None:
+        return 0
+    state = torch.load(str(latest), map_location="cpu", weights_only=True)
+    if "optimizer" not in state:
+        raise TrainingError(
+            f"{latest}: checkpoint has no optimizer state, so training cannot resume from it",
+            hint="delete the unfinished training folder to start again",
+        )
+    model.load_state_dict(state["model_state"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    step = int(state["step"])
+    rngs = state.get("sampler_rngs") or []
+    if int(state.get("world_size", 0)) == world and len(rngs) == world:
+        sampler.set_state(rngs[rank])
+    else:
+        sampler.generator.manual_seed(int(step) * 1000 + rank)
+    history.extend(row for row in state.get("history", []) if row["step"] <= step)
+    return step
 
 
 def _publish(
