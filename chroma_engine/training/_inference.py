@@ -221,5 +221,5 @@ def restore_frame_with_aces(
         x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None]
         out = _run(model, x3, autocast)
         aces = display_to_aces_torch(out)[0].permute(1, 2, 0).to(torch.float16).contiguous()
-        display = out[0].permute(1, 2, 0).contiguous()
-        return display.cpu().numpy(), aces.cpu().numpy()
+        shown = out[0].permute(1, 2, 0).contiguous()
+        return shown.cpu().numpy(), aces.cpu().numpy()
