@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     summary = run_job(job, steps=args.steps, device=device)
     seconds = time.perf_counter() - started
-    assert summary.inference is not None
+    output = summary.inference.output if summary.inference is not None else None
+    if output is None:
+        raise SystemExit("cuda smoke: stage 04 wrote no output sequence")
     frames = list(job.media.source.frames)
-    written = [Path(job.project.root) / (summary.inference.output.printf_pattern() % f) for f in frames]
+    written = [Path(job.project.root) / (output.printf_pattern() % f) for f in frames]
     opened = sum(1 for p in written if read_image(p).shape == (height, width, 3))
     record = {
         "device": device,

@@ -92,9 +92,9 @@ def _weights(mask: np.ndarray, sigma: float, device: torch.device) -> torch.Tens
     import cv2
 
     radius = int(math.ceil(3 * sigma)) if sigma > 0 else 0
-    keep = mask.astype(np.uint8)
+    keep = np.asarray(mask, dtype=np.uint8)
     if radius:
-        keep = cv2.erode(keep, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8))
+        keep = np.asarray(cv2.erode(keep, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)), np.uint8)
         keep[:radius], keep[-radius:], keep[:, :radius], keep[:, -radius:] = 0, 0, 0, 0
     return torch.from_numpy(keep.astype(np.float32))[None, None].to(device)
 

@@ -129,12 +129,11 @@ def init_global_lut(
     wide Gaussian (``FIELD_SIGMA``): what stays put in the frame while the picture moves is uneven
     fading, not picture content.
     """
-    from ._degradation import fit_blur_consistent
-
     import cv2
 
     from ..colour import rgb_to_ycbcr
     from ..matchgrade import fit_lut
+    from ._degradation import fit_blur_consistent
 
     masks = [p.mask for p in pairs] if all(p.mask is not None for p in pairs) else None
     lut = fit_lut(
