@@ -81,20 +81,20 @@ def _pair_l1(model, pairs) -> float:  # type: ignore[no-untyped-def]
 def test_training_reduces_loss_and_exports(tmp_path):
     pairs = [_faded_pair(1, 1), _faded_pair(2, 2)]
     preview = _faded_pair(4, 4)
-    job = _job(tmp_path, contact_sheet_interval=20)
+    job = _job(tmp_path)
     before = float(np.abs(np.asarray(preview.target) - preview.source).mean())
-    result = train(job, pairs, preview, tmp_path / "train", steps=120)
-    assert result.steps == 120 and result.resumed_from is None and result.device == "cpu"
+    result = train(job, pairs, preview, tmp_path / "train", steps=60)
+    assert result.steps == 60 and result.resumed_from is None and result.device == "cpu"
     rows = list(csv.DictReader(open(result.loss_csv)))
-    assert [int(r["step"]) for r in rows] == list(range(1, 121))
+    assert [int(r["step"]) for r in rows] == list(range(1, 61))
     # Training starts from the closed-form fit (LUT + positional grid); only the local branch can
     # learn the reference's 3 px shift, so the fit to the pairs must improve on that start.
     start = build_model("small")
-    flat = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
-    init_global_lut(start, flat, [p.mask for p in pairs])
-    trained, started = _pair_l1(load_model(result.model_file), pairs), _pair_l1(start, pairs)
-    assert trained < 0.98 * started, (trained, started)
-    assert sum(1 for r in rows if r["preview_l1"]) == 6  # steps 20..120
+    init_global_lut(
+        start, [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
+    )
+    assert _pair_l1(load_model(result.model_file), pairs) < 0.99 * _pair_l1(start, pairs)
+    assert sum(1 for r in rows if r["preview_l1"]) == 6  # steps 10..60
     assert len(result.contact_sheets) == 6
     assert result.preview_cbcr_l1 is not None and result.preview_delta_e00 is not None
     assert result.preview_delta_e00 < 60 and np.isfinite(result.preview_delta_e00)
@@ -107,7 +107,7 @@ def test_training_reduces_loss_and_exports(tmp_path):
     assert isinstance(scripted, torch.jit.ScriptModule)
     np.testing.assert_allclose(restore_frame(scripted, preview.source), restored, atol=1e-5)
     ckpts = sorted(p.name for p in (tmp_path / "train" / "checkpoints").iterdir())
-    assert ckpts[0] == "ckpt_0000005.pt" and ckpts[-1] == "ckpt_0000120.pt" and len(ckpts) == 24
+    assert ckpts[0] == "ckpt_0000005.pt" and ckpts[-1] == "ckpt_0000060.pt" and len(ckpts) == 12
     assert (tmp_path / "train" / "loss.png").stat().st_size > 1000
 
 
