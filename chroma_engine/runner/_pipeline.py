@@ -33,19 +33,6 @@ def run_pipeline(
     OpenImageIO keeps its own thread pools (measured on a 16-core H100 host: forcing one OIIO thread
     per frame worker dropped EXR read+convert+write from 6.2 to 1.1 frames/s at 2K).
     """
-    _run(frames, read, process, write, workers, depth, on_frame, ordered)
-
-
-def _run(
-    frames: Sequence[int],
-    read: Callable[[int], T],
-    process: Callable[[int, T], U],
-    write: Callable[[int, U], object],
-    workers: int,
-    depth: int,
-    on_frame: Callable[[int, int], None] | None,
-    ordered: bool,
-) -> None:
     if workers > 0 and not ordered:
         _run_unordered(frames, read, process, write, workers, max(depth, workers), on_frame)
         return

@@ -189,10 +189,9 @@ def restore_frames(
     progress: Progress = _noop,
 ) -> None:
     """Restore ``frames`` with ``model`` into ``folder`` (stage 04 and the farm's Infer chunks)."""
-    from ..training import restore_frame_with_aces
+    from ..training._inference import model_device, restore_frame_with_aces
 
-    param = next(iter(model.parameters()), None)
-    on_gpu = param is not None and param.device.type == "cuda"
+    on_gpu = model_device(model).type == "cuda"
 
     def process(frame: int, src: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # On CUDA the ACES2065-1 conversion is made on the GPU too (half pixels come back).

@@ -88,6 +88,14 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
     return model.to(dev).eval()
 
 
+def model_device(model: nn.Module, device: str | torch.device | None = None) -> torch.device:
+    """``device`` resolved, else the device of the model's parameters (CPU for a parameterless model)."""
+    if device is not None:
+        return resolve_device(device)
+    param = next(iter(model.parameters()), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
 def _starts(total: int, tile: int) -> list[int]:
     return list(range(0, total, tile))
 
@@ -141,9 +149,7 @@ def restore_frame(
     """
     if src_rgb.ndim != 3 or src_rgb.shape[2] < 3:
         raise TrainingError(f"restore_frame: expected an HxWx3 frame, got shape {src_rgb.shape}")
-    param = next(iter(model.parameters()), None)
-    dev = resolve_device(device) if device is not None else (param.device if param is not None else None)
-    dev = dev or torch.device("cpu")
+    dev = model_device(model, device)
     height, width = src_rgb.shape[:2]
     mult = SIZE_MULTIPLE
     tile = max(mult, -(-int(tile) // mult) * mult)
@@ -207,10 +213,9 @@ def restore_frame_with_aces(
     """
     from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
 
-    param = next(iter(model.parameters()), None)
-    dev = resolve_device(device) if device is not None else (param.device if param is not None else None)
+    dev = model_device(model, device)
     height, width = src_rgb.shape[:2]
-    if dev is None or dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
+    if dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
         display = restore_frame(model, src_rgb, device=device, autocast=autocast, tile=tile)
         return display, convert(display, REC709_DISPLAY, ACES2065_1)
     rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)
