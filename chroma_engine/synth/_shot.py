@@ -9,7 +9,9 @@ Layout written under ``out_dir`` (the project root)::
     synth_truth.json                             ``SynthTruth``
     job.json                                     ``schemas.ShotJob`` (written last)
 
-All images are Rec.709 display-referred (``Gamma 2.4 Encoded Rec.709``) EXR half DWAA 45.
+All images are Rec.709 display-referred (``Gamma 2.4 Encoded Rec.709``) EXR half: SOURCE, REF and BAL
+DWAA 45 like Resolve's exports; TRUTH lossless (ZIP), because DWAA alone moves its chroma by about
+0.55 dE00 (measured on the severe shot), an error every scored method would inherit from the yardstick.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ FIRST_FRAME = 1001
 #: a fixed stamp keeps a seed's files byte-identical.
 FIXED_DATE = "2000:01:01 00:00:00"
 KINDS: tuple[str, ...] = ("SOURCE", "REF", "BAL", "TRUTH")
+#: The ground truth is a yardstick, so it is stored losslessly (half ZIP); the other media are DWAA.
+TRUTH_COMPRESSION = "zip"
 _MEDIA_KEYS = {"SOURCE": "source", "REF": "reference", "BAL": "balanced", "TRUTH": "truth"}
 
 
@@ -213,7 +217,10 @@ def synthesize_shot(
             for kind, image in images.items():
                 target = str(paths[kind]).format(number)
                 tags = {"DateTime": FIXED_DATE, "chroma_recovery:synth": f"{kind} seed {seed} {severity}"}
-                pending.append(pool.submit(write_exr, target, image, REC709_DISPLAY, metadata=tags))
+                codec = TRUTH_COMPRESSION if kind == "TRUTH" else "dwaa"
+                pending.append(
+                    pool.submit(write_exr, target, image, REC709_DISPLAY, compression=codec, metadata=tags)
+                )
             for future in [f for f in pending if f.done()]:
                 future.result()
             pending = [f for f in pending if not f.done()]

@@ -44,6 +44,8 @@ def test_writes_four_sequences_as_half_dwaa_rec709(shot: Path) -> None:
     assert (info["width"], info["height"], info["format"]) == (W, H, "half")
     assert str(info["compression"]).startswith("dwaa")
     assert info["chroma_recovery"] == "Gamma 2.4 Encoded Rec.709"
+    truth = image_info(shot / "media" / "TRUTH" / "DEMO_TRUTH_1003.exr")
+    assert (truth["format"], truth["compression"]) == ("half", "zip")  # the yardstick is lossless
 
 
 def test_job_validates_and_points_at_the_media(shot: Path) -> None:
@@ -73,7 +75,7 @@ def test_truth_document_records_what_was_done(shot: Path) -> None:
 def test_truth_luma_is_the_scan_luma(shot: Path) -> None:
     source, truth = _read(shot, "SOURCE", 1004), _read(shot, "TRUTH", 1004)
     error = np.abs(luma(truth) - luma(source))
-    assert np.quantile(error, 0.99) < 1e-2 and error.max() < 3e-2  # DWAA is lossy; in memory it is exact
+    assert np.quantile(error, 0.99) < 1e-2 and error.max() < 3e-2  # the scan is DWAA; in memory it is exact
     assert np.abs(rgb_to_ycbcr(truth)[..., 2].mean() - rgb_to_ycbcr(source)[..., 2].mean()) > 0.02
 
 
