@@ -117,18 +117,23 @@ def _initial_state(path: str, job: ShotJob) -> dict[str, Any]:
         ) from exc
 
 
-def init_global_lut(model: ChromaNet, pairs: list[TrainingPair]) -> None:
-    """Start the model's global LUT and positional grid in closed form from the pairs.
+def init_global_lut(
+    model: ChromaNet, pairs: list[TrainingPair], usable: list[np.ndarray | None] | None = None
+) -> float:
+    """Start the model's global LUT and positional grid from the pairs; returns the reference blur used.
 
     The LUT is the least-squares log-shaper fit of the MatchGrade baseline with a stiffer prior
-    (``LUT_INIT_SMOOTHNESS``); the grid then holds the LUT's residual (target - LUT CbCr) averaged over
-    the usable pixels of all pairs with a wide Gaussian (``FIELD_SIGMA``): what stays put in the frame
-    while the picture moves is uneven fading, not picture content.
+    (``LUT_INIT_SMOOTHNESS``) on the pairs' masks (flat regions). With ``usable`` (the pairs' full
+    training masks) it is then refitted blur-consistently on every usable pixel (``_degradation``).
+    The grid then holds the LUT's residual (target - LUT CbCr) averaged over the pairs' masks with a
+    wide Gaussian (``FIELD_SIGMA``): what stays put in the frame while the picture moves is uneven
+    fading, not picture content.
     """
     import cv2
 
     from ..colour import rgb_to_ycbcr
     from ..matchgrade import fit_lut
+    from ._degradation import fit_blur_consistent
 
     masks = [p.mask for p in pairs] if all(p.mask is not None for p in pairs) else None
     lut = fit_lut(
@@ -142,9 +147,10 @@ def init_global_lut(model: ChromaNet, pairs: list[TrainingPair]) -> None:
     nodes = lut_nodes(model).numpy()
     cbcr = rgb_to_ycbcr(lut.apply(nodes.reshape(1, -1, 3)).reshape(nodes.shape))[..., 1:]
     set_lut(model, torch.from_numpy(np.ascontiguousarray(cbcr)))
+    blur = fit_blur_consistent(model, pairs, usable) if usable is not None else 0.0
     shapes = {p.source.shape[:2] for p in pairs}
     if len(shapes) != 1:  # positions are frame-relative; mixed sizes share no pixel grid
-        return
+        return blur
     height, width = shapes.pop()
     sigma = FIELD_SIGMA * width
     residual = np.zeros((height, width, 2), np.float32)
@@ -163,6 +169,7 @@ def init_global_lut(model: ChromaNet, pairs: list[TrainingPair]) -> None:
     field = residual / np.maximum(weight, 1e-3)[..., None]
     grid = cv2.resize(field, (model.field_x, model.field_y), interpolation=cv2.INTER_AREA)
     set_field(model, torch.from_numpy(np.ascontiguousarray(grid, dtype=np.float32)))
+    return blur
 
 
 def train(
@@ -199,6 +206,7 @@ def train(
     out = Path(out_dir)
     torch.manual_seed(cfg.seed)
     # Train where the soft reference is trustworthy: flat regions (see ``flat_mask``).
+    usable = [p.mask for p in pairs]
     pairs = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
     patch = effective_patch(cfg.patch_size, pairs)
     model = build_model(cfg.model_size).to(dev)
@@ -229,7 +237,7 @@ def train(
     elif cfg.initial_weights:
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
-        init_global_lut(model, pairs)
+        init_global_lut(model, pairs, usable)
 
     view = preview if preview is not None else pairs[0]
     crop = preview_crop(view.source.shape)

@@ -90,9 +90,8 @@ def test_training_reduces_loss_and_exports(tmp_path):
     # Training starts from the closed-form fit (LUT + positional grid); only the local branch can
     # learn the reference's 3 px shift, so the fit to the pairs must improve on that start.
     start = build_model("small")
-    init_global_lut(
-        start, [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
-    )
+    flat = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
+    init_global_lut(start, flat, [p.mask for p in pairs])  # the same start train() makes
     assert _pair_l1(load_model(result.model_file), pairs) < 0.99 * _pair_l1(start, pairs)
     assert sum(1 for r in rows if r["preview_l1"]) == 6  # steps 10..60
     assert len(result.contact_sheets) == 6

@@ -1,0 +1,77 @@
+"""The blur-consistent LUT start: the reference's softness is measured, and the fit uses it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+import torch
+
+from chroma_engine.colour import rgb_to_ycbcr
+from chroma_engine.training import TrainingPair, build_model, ground_truth
+from chroma_engine.training._degradation import (
+    Sample,
+    estimate_blur,
+    fit_blur_consistent,
+    gaussian_blur,
+    pool_factor,
+)
+from chroma_engine.training._train import init_global_lut
+from chroma_engine.training._truth import flat_mask
+
+
+def _pair(seed: int, blur: float, size: tuple[int, int] = (96, 128)) -> TrainingPair:
+    """A textured scan faded by a colour matrix; the 'reference' is the clean picture blurred by ``blur``."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(0.1, 0.9, (6, 8, 3)).astype(np.float32)  # patches 1/8 wide: flat cores remain
+    clean = cv2.resize(coarse, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)  # sharp colour edges
+    fade = np.array([[0.6, 0.3, 0.1], [0.1, 0.7, 0.1], [0.05, 0.25, 0.55]], np.float32)
+    src = np.clip(clean @ fade.T + [0.08, 0.0, 0.1], 0, 1).astype(np.float32)
+    soft = cv2.GaussianBlur(clean, (0, 0), blur) if blur > 0 else clean
+    return TrainingPair(seed, src, ground_truth(src, soft, 0), np.ones(size, bool))
+
+
+def _blurred_error(model, pairs, sigma: float) -> float:  # type: ignore[no-untyped-def]
+    errors = []
+    with torch.no_grad():
+        for p in pairs:
+            x = torch.from_numpy(p.source).permute(2, 0, 1)[None] * 2 - 1
+            pred = gaussian_blur(model.lut_chroma(x), sigma)[0].permute(1, 2, 0).numpy()
+            errors.append(float(np.abs(pred - rgb_to_ycbcr(p.target)[..., 1:])[12:-12, 12:-12].mean()))
+    return float(np.mean(errors))
+
+
+def _measured(pairs: list[TrainingPair]) -> float:
+    """The blur estimate_blur finds, in full-resolution px."""
+    model = build_model("small")
+    init_global_lut(
+        model, [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
+    )
+    samples = [Sample(p, p.mask, torch.device("cpu")) for p in pairs]
+    return estimate_blur(model, samples) * samples[0].k
+
+
+def test_the_reference_blur_is_measured() -> None:
+    for true_blur in (0.0, 2.0, 3.0):
+        found = _measured([_pair(s, true_blur) for s in (1, 2, 3)])
+        assert abs(found - true_blur) <= 0.5, (true_blur, found)
+
+
+def test_the_blur_search_scales_with_the_frame() -> None:
+    # The same pictures 8x larger with 8x the blur (16 px): pooled to the working width, the search
+    # still covers it (the first version searched <= 5 full-resolution px and failed at 2K).
+    assert pool_factor(384) == 1 and pool_factor(1024) == 2 and pool_factor(2048) == 4
+    found = _measured([_pair(s, 16.0, size=(768, 1024)) for s in (1, 2)])
+    assert abs(found - 16.0) <= 3.0, found
+
+
+def test_blur_consistent_fit_matches_the_soft_reference_better() -> None:
+    pairs = [_pair(s, 2.0) for s in (1, 2, 3)]
+    flat = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
+    model = build_model("small")
+    init_global_lut(model, flat)
+    before = _blurred_error(model, pairs, 2.0)
+    sigma = fit_blur_consistent(model, pairs, [p.mask for p in pairs])
+    assert 1.5 <= sigma <= 2.5
+    assert _blurred_error(model, pairs, sigma) < 0.9 * before
