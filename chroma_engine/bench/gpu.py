@@ -215,17 +215,20 @@ def main(argv: list[str] | None = None) -> None:
     io_by_workers = {w: io_only_fps(pattern, work / f"io_only_{w}", frames, workers=w) for w in (4, 16)}
     # The target's baseline: pure EXR read + write, no colour conversion at all. The production layout
     # (``run_inference`` on CUDA): the model in one thread, 16 reader/encoder threads, 32 frames in
-    # flight. Host load drifts (measured: the same pass 13-18 fps from run to run), so the two are
-    # measured in alternation, twice, and the best of each is compared.
+    # flight. Host load drifts (measured: the same pass 13-18 fps from run to run, and 14.3-18.1 fps
+    # within one lease), so the two are measured in alternation, three times, and the best of each
+    # is compared; every pass is kept in the record.
     rw_by_workers: dict[str, float] = {}
     e2e: dict[str, float] = {}
-    for rep in (1, 2):
+    passes: list[dict[str, object]] = []
+    for rep in (1, 2, 3):
         for half in (False, True):
             key = f"x16 {'half' if half else 'float'}"
             fps = io_only_fps(
                 pattern, work / f"rw_{rep}_{half}", frames, workers=16, colour=False, half=half, depth=32
             )
             rw_by_workers[key] = max(fps, rw_by_workers.get(key, 0.0))
+            passes.append({"pass": rep, "measure": f"read+write {key}", "fps": fps})
         for p in (None, "bf16"):
             key = f"{p or 'fp32'} model in one thread x16"
             fps = end_to_end_fps(
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
                 depth=32,
             )
             e2e[key] = max(fps, e2e.get(key, 0.0))
+            passes.append({"pass": rep, "measure": f"end to end {key}", "fps": fps})
     io_fps = max(io_by_workers.values())
     rw_fps = max(rw_by_workers.values())
     best_e2e = max(e2e.values())
@@ -254,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         "end_to_end_fps": e2e,
         "read_write_only_fps": rw_fps,
         "read_write_only_fps_by_workers": rw_by_workers,
+        "alternating_passes": passes,
         "end_to_end_over_io": best_e2e / io_fps,
         "end_to_end_over_read_write": best_e2e / rw_fps,
         "targets": {"time_to_quality_s": 300, "model_alone_fps": 100, "e2e_over_io": 0.9},
