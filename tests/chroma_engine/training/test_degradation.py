@@ -75,3 +75,18 @@ def test_blur_consistent_fit_matches_the_soft_reference_better() -> None:
     sigma = fit_blur_consistent(model, pairs, [p.mask for p in pairs])
     assert 1.5 <= sigma <= 2.5
     assert _blurred_error(model, pairs, sigma) < 0.9 * before
+
+
+def test_large_frames_sample_each_block_and_keep_the_working_grid() -> None:
+    # 2K-wide frames: k = 4, the LUT sees every 2nd pixel (4 of each 4x4 block); an odd height must
+    # still give the prediction, the target and the mask one working grid.
+    rng = np.random.default_rng(0)
+    src = rng.uniform(0.05, 0.95, (1559, 2048, 3)).astype(np.float32)
+    mask = np.ones(src.shape[:2], bool)
+    mask[:9] = False  # rows 0-8: the first three working rows lose a pixel
+    sample = Sample(TrainingPair(1, src, src, mask), mask, torch.device("cpu"))
+    assert (sample.k, sample.step) == (4, 2) and tuple(sample.x.shape[2:]) == (778, 1024)
+    with torch.no_grad():
+        prediction = sample.predict(build_model("small"))
+    assert prediction.shape == sample.target.shape == (1, 2, 389, 512)
+    assert sample.mask.shape == (389, 512) and not sample.mask[:3].any() and sample.mask[3:].all()
