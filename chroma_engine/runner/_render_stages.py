@@ -99,7 +99,7 @@ def run_training(
         "steps_per_second": float(result.steps_per_second),
         "final_loss": float(result.final_loss),
     }
-    for key in ("preview_cbcr_l1", "preview_delta_e00"):
+    for key in ("preview_cbcr_l1", "preview_delta_e00", "reference_blur_px"):
         value = getattr(result, key)
         if value is not None:
             metrics[key] = float(value)

@@ -73,6 +73,9 @@ class TrainingResult(SchemaModel):
     preview_frame: int | None
     preview_cbcr_l1: float | None
     preview_delta_e00: float | None
+    #: Softness of the reference measured by the blur-consistent start (px at the scan's resolution;
+    #: 0 = as sharp as the scan); None when the run started from given weights.
+    reference_blur_px: float | None = None
 
 
 def checkpoint_path(out_dir: str | os.PathLike[str], step: int) -> Path:
@@ -221,6 +224,7 @@ def train(
     sampler = PatchSampler(pairs, patch, dev, cfg.seed, exposure=exposure)
     history: list[dict[str, Any]] = []
     start, seconds_before, resumed_from = 0, 0.0, None
+    reference_blur: float | None = None
     latest = newest_checkpoint(out) if resume else None
     if latest is not None:
         state = torch.load(str(latest), map_location="cpu", weights_only=True)
@@ -234,10 +238,11 @@ def train(
         start = resumed_from = int(state["step"])
         history = [row for row in state["history"] if row["step"] <= start]
         seconds_before = float(state["seconds"])
+        reference_blur = state.get("reference_blur_px")
     elif cfg.initial_weights:
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
-        init_global_lut(model, pairs, usable)
+        reference_blur = init_global_lut(model, pairs, usable)
 
     view = preview if preview is not None else pairs[0]
     crop = preview_crop(view.source.shape)
@@ -263,6 +268,7 @@ def train(
                 "torch_rng": torch.get_rng_state(),
                 "cuda_rng": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None,
                 "sampler_rng": sampler.state(),
+                "reference_blur_px": reference_blur,
             },
         )
         return path
@@ -316,7 +322,8 @@ def train(
     run_seconds = time.perf_counter() - t0
     speed = (total - start) / run_seconds if total > start and run_seconds > 0 else 0.0
     timing = (seconds_before + run_seconds, speed)
-    return _finish(job, model, out, final, history, timing, resumed_from, dev, patch, preview, total)
+    result = _finish(job, model, out, final, history, timing, resumed_from, dev, patch, preview, total)
+    return result.model_copy(update={"reference_blur_px": reference_blur})
 
 
 def _finish(

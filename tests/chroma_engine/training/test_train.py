@@ -130,6 +130,8 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path):
     seen: list[int] = []
     resumed = train(job, pairs, None, tmp_path / "cut", steps=20, progress=lambda s, t, v: seen.append(s))
     assert resumed.resumed_from == 10 and resumed.steps == 20 and seen == list(range(11, 21))
+    # the measured reference softness travels with the checkpoints
+    assert full.reference_blur_px is not None and resumed.reference_blur_px == full.reference_blur_px
     rows = list(csv.DictReader(open(resumed.loss_csv)))
     full_rows = list(csv.DictReader(open(full.loss_csv)))
     assert [int(r["step"]) for r in rows] == list(range(1, 21))
