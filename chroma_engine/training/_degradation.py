@@ -26,9 +26,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
+
+from ..colour import rgb_to_ycbcr
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ._model import ChromaNet
@@ -46,7 +49,7 @@ ITERATIONS = 60
 
 def pool_factor(width: int) -> int:
     """Integer area-pooling factor that brings ``width`` to at most about ``WORK_WIDTH`` px."""
-    return max(1, int(math.ceil(width / WORK_WIDTH - 1e-9)))
+    return max(1, math.ceil(width / WORK_WIDTH))
 
 
 def gaussian_blur(t: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -82,8 +85,6 @@ class Sample:
     """
 
     def __init__(self, pair: TrainingPair, usable: np.ndarray | None, device: torch.device):
-        from ..colour import rgb_to_ycbcr
-
         height, width = pair.source.shape[:2]
         self.k = pool_factor(width)
         self.step = sample_step(self.k)
@@ -109,8 +110,6 @@ class Sample:
 
     def weights(self, sigma: float) -> torch.Tensor:
         """Usable working pixels whose whole blur footprint is usable and inside the frame."""
-        import cv2
-
         radius = int(math.ceil(3 * sigma)) if sigma > 0 else 0
         keep = self.mask.astype(np.uint8)
         if radius:
@@ -120,6 +119,8 @@ class Sample:
 
 
 def _second_differences(table: torch.Tensor) -> torch.Tensor:
+    """Sum of squared second differences along the LUT's three axes: the prior ``matchgrade`` builds as a
+    sparse matrix for its linear solve, here on the 1xCxNxNxN tensor so autograd can differentiate it."""
     total = table.new_zeros(())
     for dim in (2, 3, 4):
         n = table.shape[dim] - 2
