@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from pathlib import Path
 
 
@@ -56,7 +58,10 @@ def main(argv: list[str] | None = None) -> dict:
     ctx, pairs = _pairs(job)
     out = Path(args.out) if args.out else _out_dir(ctx)
     report = ddp_train(job, pairs, out, steps=args.steps)
-    print("ddp: " + json.dumps(report, sort_keys=True), flush=True)
+    # Every rank shares the launcher's stdout: one write of a whole line (under PIPE_BUF, so atomic on a
+    # pipe) keeps the ranks' reports from interleaving, which print()'s separate newline did not.
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), ("ddp: " + json.dumps(report, sort_keys=True) + "\n").encode())
     return report
 
 
