@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+import schemas
+
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
 from ..io import read_image, write_exr
 from ._record import machine_info, write_result
@@ -77,8 +79,12 @@ def bench_quality(
     steps: int | None = 600,
     seed: int = 0,
     oracle: bool = False,
+    pairs: int = 4,
 ) -> dict[str, object]:
     """Run the quality benchmark; returns the JSON record (also written to ``out_dir``).
+
+    ``pairs`` is the job's ``curation.auto_count`` (4 by default; 7 and 11 are the escalation steps):
+    the LUT baseline and the model train on the same pairs, and only the other frames are scored.
 
     ``oracle`` adds the same model trained on TRUTH (an upper bound no reference can beat by
     construction of the metric) so the ML column can be read against what is reachable.
@@ -97,6 +103,10 @@ def bench_quality(
             severity=severity,  # type: ignore[arg-type]
             seed=seed,
         )
+        if pairs != job.curation.auto_count:
+            curation = type(job.curation).model_validate({**job.curation.model_dump(), "auto_count": pairs})
+            job = job.model_copy(update={"curation": curation})
+            schemas.dump_document(job, shot_dir / "job.json")  # the job on disk is the job that ran
         started = time.perf_counter()
         summary = run_job(job, steps=steps)
         wall = time.perf_counter() - started
@@ -169,6 +179,7 @@ def bench_quality(
         "frames": frames,
         "size": list(size),
         "seed": seed,
+        "pairs": pairs,
         "results": results,
         "targets": TARGETS,
     }

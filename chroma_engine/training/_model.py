@@ -13,7 +13,10 @@ Architecture (restoration_science.md section 6):
   shaper domain as the MatchGrade baseline. It starts from the closed-form least-squares fit of that
   baseline (``set_lut``) and is then refined by the training loss (L1, robust to the reference's
   compression and edge blur, which bias a least-squares fit), plus a per-pixel MLP (1x1
-  convolutions, last layer zero-initialised).
+  convolutions, last layer zero-initialised). Between the shaper and the LUT each channel's input
+  range (0..1 until ``set_input_range``) is stretched over the LUT axis: fitted to the shot's scan it
+  spreads the few stops a faded dye still spans over all the nodes (severe fading leaves the red
+  channel in the top 40 % of the shaper range, a third of the nodes).
 * position: a coarse grid of CbCr offsets over the film frame (``FIELD_GRID`` nodes, bilinear),
   for fading that varies across the frame but not from frame to frame (the print's dye loss is
   uneven). It starts from the closed-form residual of the LUT on the training pairs (``set_field``).
@@ -49,6 +52,10 @@ LUT_OFFSET = 2.0**-9
 #: Nodes (x, y) of the positional CbCr offset grid: about 1/24 of the frame per cell, the scale of
 #: uneven dye loss, far coarser than picture detail (so the reference's softness cannot bias it).
 FIELD_GRID = (24, 18)
+
+#: Share of the plain shaper value in the LUT coordinate; the rest is the stretched input range. It keeps
+#: the map strictly increasing, so colours outside the training pairs' range stay distinct.
+INPUT_IDENTITY_SHARE = 0.1
 
 #: Spatial multiple the U-Net needs (2 ** levels); other sizes are replicate-padded internally.
 SIZE_MULTIPLE = 4
@@ -103,6 +110,9 @@ class ChromaNet(nn.Module):
         self.log_span = float(math.log2(1.0 + LUT_OFFSET) - math.log2(LUT_OFFSET))
         # CbCr at the nodes, laid out (1, 2, blue, green, red) for grid_sample's (z, y, x).
         self.lut = nn.Parameter(torch.zeros(1, 2, lut_size, lut_size, lut_size))
+        # Per-channel shaper range (R, G, B rows of low, high) stretched over the LUT axis.
+        self.register_buffer("input_range", full_range())
+        self.identity_share = INPUT_IDENTITY_SHARE
         self.field_x = field_x
         self.field_y = field_y
         # CbCr offsets on a (y, x) grid over the frame, sampled at the pixels' frame positions.
@@ -190,9 +200,18 @@ class ChromaNet(nn.Module):
         return (torch.log2(lin) - self.log_lo) / self.log_span
 
     @torch.jit.export
+    def lut_coords(self, xn: torch.Tensor) -> torch.Tensor:
+        """LUT coordinates 0..1 (Nx3xHxW) of normalised input ``xn`` (-1..1): shaper, then input range."""
+        shaped = self.shaped((xn + 1.0) * 0.5).clamp(0.0, 1.0)
+        bounds = self.input_range.to(dtype=xn.dtype).view(1, 3, 2, 1, 1)  # type: ignore[operator]
+        low, high = bounds[:, :, 0], bounds[:, :, 1]
+        stretched = ((shaped - low) / (high - low)).clamp(0.0, 1.0)
+        return shaped * self.identity_share + stretched * (1.0 - self.identity_share)
+
+    @torch.jit.export
     def lut_chroma(self, xn: torch.Tensor) -> torch.Tensor:
         """CbCr of the global LUT for normalised input ``xn`` (-1..1), trilinear (Nx2xHxW)."""
-        coords = self.shaped((xn + 1.0) * 0.5) * 2.0 - 1.0
+        coords = self.lut_coords(xn) * 2.0 - 1.0
         grid = coords.permute(0, 2, 3, 1).unsqueeze(1)  # N x 1 x H x W x (r, g, b) = (x, y, z)
         table = self.lut.to(dtype=xn.dtype).expand(xn.shape[0], -1, -1, -1, -1)
         out = F.grid_sample(table, grid, mode="bilinear", padding_mode="border", align_corners=True)
@@ -231,8 +250,30 @@ class ChromaNet(nn.Module):
         return self.recombine(self.luma(rgb), self.chroma(rgb))
 
 
+def full_range() -> torch.Tensor:
+    """The input range that changes nothing (3 x 2 rows of low, high = 0, 1)."""
+    return torch.tensor([[0.0, 1.0]] * 3)
+
+
+def set_input_range(model: ChromaNet, bounds: torch.Tensor) -> None:
+    """Load the per-channel shaper range (3 x 2: R, G, B rows of low < high, within 0..1)."""
+    if bounds.shape != (3, 2) or not bool((bounds[:, 1] > bounds[:, 0]).all()):
+        raise ValueError(f"input range must be 3 x 2 rows of low < high, got {bounds.tolist()}")
+    with torch.no_grad():
+        model.input_range.copy_(bounds.to(model.input_range))  # type: ignore[operator, arg-type]
+
+
+def load_model_state(model: ChromaNet, state: dict[str, torch.Tensor]) -> None:
+    """``load_state_dict`` that also takes checkpoints from before the input range (full range then)."""
+    if "input_range" not in state:
+        state = {**state, "input_range": full_range()}
+    model.load_state_dict(state)
+
+
 def lut_nodes(model: ChromaNet) -> torch.Tensor:
-    """Display R'G'B' of every LUT node, shaped (size, size, size, 3) as (blue, green, red, rgb)."""
+    """Display R'G'B' whose plain shaper values are the LUT's nodes, shaped (size, size, size, 3) as (blue,
+    green, red, rgb). With the full input range these are the nodes' own colours; otherwise they are the
+    nodes in the stretched domain that ``stretched_display`` maps a scan into."""
     n = model.lut_size
     shaped = torch.linspace(0.0, 1.0, n, dtype=torch.float64)
     lin = torch.exp2(shaped * model.log_span + model.log_lo) - LUT_OFFSET

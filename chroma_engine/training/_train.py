@@ -28,7 +28,17 @@ from schemas import SchemaModel, ShotJob
 from .._errors import TrainingError
 from ..io import atomic_target
 from ._inference import export_torchscript, resolve_device, restore_frame
-from ._model import ChromaNet, build_model, lut_nodes, parameter_count, set_field, set_lut
+from ._input_range import fit_input_range, stretched_display
+from ._model import (
+    ChromaNet,
+    build_model,
+    load_model_state,
+    lut_nodes,
+    parameter_count,
+    set_field,
+    set_input_range,
+    set_lut,
+)
 from ._patches import EXPOSURE_RANGE, PatchSampler, effective_patch, masked_l1
 from ._report import cbcr_l1, delta_e00, preview_crop, write_contact_sheet, write_loss_csv, write_loss_png
 from ._truth import TrainingPair, flat_mask
@@ -125,7 +135,9 @@ def init_global_lut(
 ) -> float:
     """Start the model's global LUT and positional grid from the pairs; returns the reference blur used.
 
-    The LUT is the least-squares log-shaper fit of the MatchGrade baseline with a stiffer prior
+    Each channel's input range is measured on the pairs' scans first (``_input_range``: the LUT's
+    nodes span the scan's values). The LUT is the least-squares log-shaper fit of the MatchGrade
+    baseline, in that stretched domain, with a stiffer prior
     (``LUT_INIT_SMOOTHNESS``) on the pairs' masks (flat regions). With ``usable`` (the pairs' full
     training masks) it is then refitted blur-consistently on every usable pixel (``_degradation``).
     The grid then holds the LUT's residual (target - LUT CbCr) averaged over the pairs' masks with a
@@ -139,8 +151,10 @@ def init_global_lut(
     from ._degradation import fit_blur_consistent
 
     masks = [p.mask for p in pairs] if all(p.mask is not None for p in pairs) else None
+    covered = usable if usable is not None else [p.mask for p in pairs]
+    set_input_range(model, fit_input_range([p.source for p in pairs], covered))
     lut = fit_lut(
-        [p.source[..., :3] for p in pairs],
+        [stretched_display(model, p.source) for p in pairs],
         [p.target[..., :3] for p in pairs],
         masks,  # type: ignore[arg-type]
         size=model.lut_size,
@@ -228,7 +242,7 @@ def train(
     latest = newest_checkpoint(out) if resume else None
     if latest is not None:
         state = torch.load(str(latest), map_location="cpu", weights_only=True)
-        model.load_state_dict(state["model_state"])
+        load_model_state(model, state["model_state"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         sampler.set_state(state["sampler_rng"])
@@ -240,7 +254,7 @@ def train(
         seconds_before = float(state["seconds"])
         reference_blur = state.get("reference_blur_px")
     elif cfg.initial_weights:
-        model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
+        load_model_state(model, _initial_state(cfg.initial_weights, job)["model_state"])
     else:
         reference_blur = init_global_lut(model, pairs, usable)
 

@@ -37,6 +37,7 @@ def quality(
     oracle: bool = typer.Option(
         False, "--oracle", help="Also train on TRUTH: the ceiling for the ML column."
     ),
+    pairs: int = typer.Option(4, "--pairs", min=3, max=11, help="Training pairs picked per shot (4, 7, 11)."),
 ) -> None:
     """Synthetic shots per severity: held-out dE00 of balanced / LUT / ML, luma identity, grain, time."""
     from chroma_engine.bench import bench_quality
@@ -44,7 +45,14 @@ def quality(
     os.environ.setdefault("MPLBACKEND", "Agg")
     width, height = (int(v) for v in size.lower().split("x"))
     data = bench_quality(
-        out, tuple(severity or ("mild", "severe", "extreme")), frames, (width, height), steps, seed, oracle
+        out,
+        tuple(severity or ("mild", "severe", "extreme")),
+        frames,
+        (width, height),
+        steps,
+        seed,
+        oracle,
+        pairs,
     )
     _print(data["columns"], data["rows"], "quality (held-out frames)")  # type: ignore[arg-type]
     severe = data["results"].get("severe", {})  # type: ignore[attr-defined]
