@@ -25,8 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..matchgrade import shaper_forward
-from ._model import LUT_GAMMA, LUT_OFFSET, ChromaNet, full_range
+from ..matchgrade import shaper_forward, shaper_inverse
+from ._model import ChromaNet, full_range
 
 #: Quantiles of a channel (in the shaper) that become the ends of its LUT axis.
 RANGE_QUANTILES = (0.0005, 0.9995)
@@ -70,6 +70,5 @@ def stretched_display(model: ChromaNet, image: np.ndarray) -> np.ndarray:
     with torch.no_grad():
         rgb = torch.from_numpy(np.ascontiguousarray(image[..., :3], dtype=np.float32))
         xn = rgb.permute(2, 0, 1)[None].to(model.lut.device) * 2.0 - 1.0
-        coords = model.lut_coords(xn.clamp(-1.0, 1.0))[0].permute(1, 2, 0).double().cpu()
-    linear = torch.exp2(coords * model.log_span + model.log_lo) - LUT_OFFSET
-    return (linear.clamp(min=0.0) ** (1.0 / LUT_GAMMA)).float().numpy()
+        coords = model.lut_coords(xn.clamp(-1.0, 1.0))[0].permute(1, 2, 0).cpu().numpy()
+    return shaper_inverse(coords, "log2")  # the model's shaper is matchgrade's (same gamma and toe)
