@@ -35,7 +35,7 @@ from torch import nn
 from schemas import ShotJob
 
 from .._errors import TrainingError
-from ._model import ChromaNet, load_model_state
+from ._model import ChromaNet
 
 
 class _ChromaHead(nn.Module):
@@ -82,7 +82,7 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     if cfg.initial_weights:
         from ._train import _initial_state
 
-        load_model_state(model, _initial_state(cfg.initial_weights, job)["model_state"])
+        model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
         init_global_lut(model, pairs, usable)  # deterministic, so every rank starts alike
     head = DistributedDataParallel(_ChromaHead(model), device_ids=[dev.index] if dev.type == "cuda" else None)
@@ -186,7 +186,7 @@ def _resume(
             f"{latest}: checkpoint has no optimizer state, so training cannot resume from it",
             hint="delete the unfinished training folder to start again",
         )
-    load_model_state(model, state["model_state"])
+    model.load_state_dict(state["model_state"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     step = int(state["step"])

@@ -20,7 +20,7 @@ from torch import nn
 
 from .._errors import TrainingError
 from ..io import atomic_target
-from ._model import RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet, load_model_state
+from ._model import RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
 from ._patches import frame_positions
 
 #: Cross-fade band (pixels on each side of a core boundary).
@@ -84,7 +84,7 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
     if not isinstance(state, dict) or "model_state" not in state or "model_config" not in state:
         raise TrainingError(f"{source}: not a chroma-recovery checkpoint (no model_state/model_config)")
     model = ChromaNet(**state["model_config"])
-    load_model_state(model, state["model_state"])
+    model.load_state_dict(state["model_state"])
     return model.to(dev).eval()
 
 

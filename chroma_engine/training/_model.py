@@ -141,6 +141,15 @@ class ChromaNet(nn.Module):
         if self.head.bias is not None:
             nn.init.zeros_(self.head.bias)
 
+    def _load_from_state_dict(  # type: ignore[no-untyped-def]
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
+        """Checkpoints from before the input range load with the full range (the old model exactly)."""
+        state_dict.setdefault(prefix + "input_range", full_range())
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+
     def config(self) -> dict[str, int]:
         """Constructor arguments (stored in checkpoints)."""
         return {
@@ -261,13 +270,6 @@ def set_input_range(model: ChromaNet, bounds: torch.Tensor) -> None:
         raise ValueError(f"input range must be 3 x 2 rows of low < high, got {bounds.tolist()}")
     with torch.no_grad():
         model.input_range.copy_(bounds.to(model.input_range))  # type: ignore[operator, arg-type]
-
-
-def load_model_state(model: ChromaNet, state: dict[str, torch.Tensor]) -> None:
-    """``load_state_dict`` that also takes checkpoints from before the input range (full range then)."""
-    if "input_range" not in state:
-        state = {**state, "input_range": full_range()}
-    model.load_state_dict(state)
 
 
 def lut_nodes(model: ChromaNet) -> torch.Tensor:

@@ -32,7 +32,6 @@ from ._input_range import fit_input_range, stretched_display
 from ._model import (
     ChromaNet,
     build_model,
-    load_model_state,
     lut_nodes,
     parameter_count,
     set_field,
@@ -242,7 +241,7 @@ def train(
     latest = newest_checkpoint(out) if resume else None
     if latest is not None:
         state = torch.load(str(latest), map_location="cpu", weights_only=True)
-        load_model_state(model, state["model_state"])
+        model.load_state_dict(state["model_state"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         sampler.set_state(state["sampler_rng"])
@@ -254,7 +253,7 @@ def train(
         seconds_before = float(state["seconds"])
         reference_blur = state.get("reference_blur_px")
     elif cfg.initial_weights:
-        load_model_state(model, _initial_state(cfg.initial_weights, job)["model_state"])
+        model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
         reference_blur = init_global_lut(model, pairs, usable)
 

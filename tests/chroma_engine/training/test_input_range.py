@@ -10,7 +10,7 @@ from chroma_engine.colour import rgb_to_ycbcr
 from chroma_engine.matchgrade import shaper_forward
 from chroma_engine.training import TrainingPair, build_model, export_torchscript, ground_truth
 from chroma_engine.training._input_range import MIN_SPAN, fit_input_range, stretched_display
-from chroma_engine.training._model import INPUT_IDENTITY_SHARE, full_range, load_model_state, set_input_range
+from chroma_engine.training._model import INPUT_IDENTITY_SHARE, full_range, set_input_range
 from chroma_engine.training._train import init_global_lut
 
 
@@ -130,7 +130,7 @@ def test_old_checkpoints_and_exports(tmp_path):
     # a checkpoint from before the input range loads with the full range
     old = {k: v for k, v in build_model("small").state_dict().items() if k != "input_range"}
     fresh = build_model("small")
-    load_model_state(fresh, old)
+    fresh.load_state_dict(old)
     np.testing.assert_array_equal(fresh.input_range.numpy(), full_range().numpy())
     # the TorchScript export (Nuke's Inference node) carries the range and gives the eager numbers
     scripted = torch.jit.load(str(export_torchscript(model, tmp_path / "m.pt")))
