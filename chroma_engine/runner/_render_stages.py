@@ -205,8 +205,8 @@ def restore_frames(
         _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, box), apply_cleanup(aces, box))
 
     # GPU: the model runs in this thread, fed and drained by a pool that reads, scores and encodes
-    # (2K on an H100: 0.95-1.12x the pure EXR read+write rate, vs 0.43-0.78x with the model in every
-    # worker, see docs/bench/pipeline_sweep_h100.md).
+    # (2K on an H100 with cuDNN's default algorithms: 1.08-1.20x the pure EXR read+write rate, and
+    # 4-12 % ahead of 16 frame workers each calling the model; docs/bench/gpu_h100_v13.md).
     # CPU: each worker restores its own frames (the model is the bottleneck there).
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     run_pipeline(

@@ -70,9 +70,11 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
     source = Path(path)
     if not source.is_file():
         raise TrainingError(f"{source}: model file not found", hint="train the shot first")
+    # cudnn.benchmark stays as the caller set it (off by default): its plan cache is per thread, so
+    # every new frame worker re-benchmarks every convolution (H100, 2K: 370 vs 30 ms per frame with
+    # 16 fresh workers), and end to end was slower with it even with the model in one thread
+    # (docs/bench/gpu_h100_v13.md).
     dev = resolve_device(device)
-    if dev.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed frame sizes: let cuDNN pick its fastest kernels
     if _is_torchscript(source):
         return torch.jit.load(str(source), map_location=dev).eval()
     try:

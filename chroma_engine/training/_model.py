@@ -61,6 +61,23 @@ INPUT_IDENTITY_SHARE = 0.1
 SIZE_MULTIPLE = 4
 
 
+# The two resampling steps call the ATen operators directly. Scripted, ``F.pad`` and ``F.interpolate``
+# inline the running torch's Python wrappers, which name operators older runtimes lack
+# (``aten::pad``, ``aten::_upsample_lanczos2d_aa``): a model exported with torch 2.13 failed to load
+# in torch 2.11, and Nuke's Inference node embeds its own, older libtorch. ``replication_pad2d`` and
+# ``upsample_nearest2d`` have the same schema since torch 1.x.
+
+
+def _replicate_pad(x: torch.Tensor, pad: list[int]) -> torch.Tensor:
+    """Edge-replicate ``x`` (NxCxHxW) by ``pad`` = [left, right, top, bottom] (``F.pad`` replicate)."""
+    return torch.ops.aten.replication_pad2d(x, pad)
+
+
+def _double(x: torch.Tensor) -> torch.Tensor:
+    """Nearest-neighbour 2x upsampling (``F.interpolate(x, scale_factor=2.0, mode="nearest")``)."""
+    return torch.ops.aten.upsample_nearest2d(x, [2 * x.shape[2], 2 * x.shape[3]])
+
+
 def _block(cin: int, cout: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(cin, cout, 3, padding=1),
@@ -187,18 +204,18 @@ class ChromaNet(nn.Module):
         pos = x[:, 3:5] if x.shape[1] >= 5 else self.positions(x)
         xn = x[:, 0:3].clamp(0.0, 1.0) * 2.0 - 1.0
         if pad_h > 0 or pad_w > 0:
-            xn = F.pad(xn, [0, pad_w, 0, pad_h], mode="replicate")
-            pos = F.pad(pos, [0, pad_w, 0, pad_h], mode="replicate")
+            xn = _replicate_pad(xn, [0, pad_w, 0, pad_h])
+            pos = _replicate_pad(pos, [0, pad_w, 0, pad_h])
         kernel = self.blur_kernel.to(device=x.device, dtype=x.dtype)
-        smooth = F.conv2d(F.pad(xn, [2, 2, 2, 2], mode="replicate"), kernel, groups=3)  # type: ignore[arg-type]
+        smooth = F.conv2d(_replicate_pad(xn, [2, 2, 2, 2]), kernel, groups=3)  # type: ignore[arg-type]
         feats = torch.cat([xn, smooth], dim=1)
         # The fade varies slowly across the film frame: the per-pixel MLP sees colour and position.
         base = self.lut_chroma(xn) + self.global_mlp(torch.cat([feats, pos], dim=1)) + self.field_chroma(pos)
         e0 = self.enc0(feats)
         e1 = self.enc1(F.avg_pool2d(e0, 2))
         m = self.mid(F.avg_pool2d(e1, 2))
-        d1 = self.dec1(torch.cat([F.interpolate(m, scale_factor=2.0, mode="nearest"), e1], dim=1))
-        d0 = self.dec0(torch.cat([F.interpolate(d1, scale_factor=2.0, mode="nearest"), e0], dim=1))
+        d1 = self.dec1(torch.cat([_double(m), e1], dim=1))
+        d0 = self.dec0(torch.cat([_double(d1), e0], dim=1))
         out = base + self.head(d0)
         return out[:, :, :height, :width]
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional
 
 from chroma_engine import TrainingError
 from chroma_engine.colour import luma
@@ -17,6 +21,7 @@ from chroma_engine.training import (
     parameter_count,
     restore_frame,
 )
+from chroma_engine.training._model import _double, _replicate_pad
 
 
 def _random_model(size: str = "small", seed: int = 0) -> ChromaNet:
@@ -55,6 +60,33 @@ def test_torchscript_contract(tmp_path):
     half = scripted.half()(x.half())
     assert half.dtype == torch.float16 and half.shape == x.shape
     assert float((half.float() - out).abs().max()) < 2e-2
+
+
+# Every operator the exported model may call: ATen operators that kept their schema since torch 1.12
+# (Nuke 14's libtorch), plus TorchScript builtins. A torch 2.13 export of ``F.pad`` / ``F.interpolate``
+# named ``aten::pad`` and ``aten::_upsample_lanczos2d_aa`` and did not load in torch 2.11.
+PORTABLE_OPS = {
+    "__is__", "__isnot__", "add", "arange", "avg_pool2d", "cat", "clamp", "conv2d", "div", "eq",
+    "expand", "format", "ge", "grid_sampler", "gt", "leaky_relu", "leaky_relu_", "log2", "mul", "ne",
+    "permute", "pow", "remainder", "replication_pad2d", "select", "size", "slice", "sub", "to",
+    "unsqueeze", "upsample_nearest2d", "view", "warn", "dim", "len", "append", "__not__",
+}  # fmt: skip
+
+
+def test_torchscript_names_only_long_standing_operators(tmp_path):
+    path = export_torchscript(_random_model(), tmp_path / "m.pt")
+    with zipfile.ZipFile(path) as archive:
+        code = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".py"))
+    called = set(re.findall(r"\btorch\.(_?[A-Za-z0-9_]+)\(", code))
+    assert "conv2d" in called and "upsample_nearest2d" in called  # the parse sees the model's calls
+    assert called <= PORTABLE_OPS, sorted(called - PORTABLE_OPS)
+
+
+def test_portable_resampling_equals_functional():
+    x = torch.rand(2, 5, 13, 17)
+    assert torch.equal(_replicate_pad(x, [0, 3, 0, 1]), functional.pad(x, [0, 3, 0, 1], mode="replicate"))
+    assert torch.equal(_replicate_pad(x, [2, 2, 2, 2]), functional.pad(x, [2, 2, 2, 2], mode="replicate"))
+    assert torch.equal(_double(x), functional.interpolate(x, scale_factor=2.0, mode="nearest"))
 
 
 def test_tiled_equals_untiled():
