@@ -163,7 +163,11 @@ def build_inference(
     )
     infer = graph.add(
         "Inference",
-        {"modelFile": model_file(job, options), "useGPUIfAvailable": True, "halfPrecision": False},
+        {
+            "modelFile": model_file(job, options),
+            "useGPUIfAvailable": True,
+            "halfPrecision": job.inference.half_precision,
+        },
         name="Inference1",
         inputs=[crop],
     )

@@ -254,6 +254,21 @@ class OutputSpec(SchemaModel):
         return value
 
 
+class InferenceSpec(SchemaModel):
+    """Attributes:
+    half_precision: run the model in half precision on the GPU. Nuke's Inference ``halfPrecision``
+        ("Optimize for Speed and Memory"); the native engine uses bfloat16 autocast on CUDA (the
+        scan's Y' is untouched either way; CPU runs stay float32).
+    compile: native engine on CUDA: compile the model for the shot's frame size with
+        ``torch.compile`` before rendering (about 20-30 s once per shot; falls back to the plain
+        model, with a warning, where compiling fails). Pays off on long shots when EXR I/O is not
+        the bottleneck.
+    """
+
+    half_precision: bool = False
+    compile: bool = False
+
+
 class MatchGradeSpec(SchemaModel):
     """Attributes:
     enabled: render the MatchGrade 3D-LUT baseline.
@@ -281,6 +296,7 @@ class ShotJob(SchemaModel):
     reference_cleanup: ReferenceCleanup = ReferenceCleanup()
     training: Training = Training()
     output: OutputSpec = OutputSpec()
+    inference: InferenceSpec = InferenceSpec()
     matchgrade: MatchGradeSpec = MatchGradeSpec()
     backend: Literal["auto", "nuke", "native"] = "auto"
 

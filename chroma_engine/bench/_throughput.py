@@ -119,7 +119,7 @@ def end_to_end_fps(
     started = time.perf_counter()
     run_pipeline(
         list(range(1, frames + 1)),
-        lambda f: read_image(pattern % f),
+        lambda f: read_image(pattern % f, keep_half=device.startswith("cuda")),  # as run_inference reads
         lambda f, rgb: restore_frame_with_aces(model, rgb, device=device, autocast=autocast)[1],
         lambda f, aces: write_exr(out_folder / f"ML_{f:04d}.exr", aces, ACES2065_1),
         workers=workers,

@@ -3,7 +3,8 @@
 Synthesises a severe shot and runs all five stages plus the QC report with ``device="cuda"``, so stage
 04 takes the GPU layout (model in one thread, ACES2065-1 conversion on the GPU, half pixels to the
 writer). Prints the stage metrics and the seconds per stage; checks every written frame opens and the
-luma identity before encoding. Runs on CPU too (then it exercises the CPU layout).
+luma identity before encoding. Runs on CPU too (then it exercises the CPU layout). ``--half`` and
+``--compile`` set the job's ``inference`` options (bfloat16 autocast, ``torch.compile``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> None:
     import torch
 
+    from schemas import InferenceSpec, dump_document
+
     from ..io import read_image
     from ..runner import run_job
     from ..synth import synthesize_shot
@@ -26,10 +29,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", default="2048x1556")
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--half", action="store_true", help="job.inference.half_precision")
+    parser.add_argument("--compile", action="store_true", help="job.inference.compile")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     device = "cuda" if torch.cuda.is_available() else "cpu"
     job = synthesize_shot(args.out / "shot", frames=args.frames, width=width, height=height, seed=2)
+    if args.half or args.compile:
+        spec = InferenceSpec(half_precision=args.half, compile=args.compile)
+        job = job.model_copy(update={"inference": spec})
+        dump_document(job, args.out / "shot" / "job.json")  # the job on disk is the job that ran
     started = time.perf_counter()
     summary = run_job(job, steps=args.steps, device=device)
     seconds = time.perf_counter() - started
@@ -44,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None,
         "size": [width, height],
         "frames": len(frames),
+        "inference": job.inference.model_dump(),
         "frames_written_and_readable": opened,
         "seconds_all_stages": round(seconds, 2),
         "metrics": summary.metrics,

@@ -22,24 +22,27 @@ def set_threads(count: int) -> None:
     oiio.attribute("exr_threads", _THREADS)
 
 
-def read_image(path: str | os.PathLike[str], channels: int = 3) -> np.ndarray:
+def read_image(path: str | os.PathLike[str], channels: int = 3, keep_half: bool = False) -> np.ndarray:
     """Read an image (EXR, DPX, TIFF, PNG, ...) as float32 HxWx``channels``; alpha dropped.
 
     Integer formats come back normalised to 0-1. Grey images are expanded to RGB. A missing,
-    unreadable or truncated file raises ``MediaError`` naming it.
+    unreadable or truncated file raises ``MediaError`` naming it. ``keep_half``: a file stored as half
+    floats comes back as float16, exactly its values (half the memory, no conversion pass); any other
+    file as float32.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise MediaError(f"{path}: file not found", hint="check the sequence pattern and frame range")
     buf = oiio.ImageBuf(path)
-    ok = buf.read(subimage=0, miplevel=0, force=True, convert=oiio.FLOAT)
+    half = keep_half and buf.spec().format.basetype == oiio.HALF
+    ok = buf.read(subimage=0, miplevel=0, force=True, convert=oiio.HALF if half else oiio.FLOAT)
     if not ok or buf.has_error:
         message = buf.geterror().strip().splitlines()
         raise MediaError(
             f"{path}: unreadable image ({message[0] if message else 'unknown error'})",
             hint="the file may be truncated or corrupt; re-export it",
         )
-    pixels = np.asarray(buf.get_pixels(oiio.FLOAT), dtype=np.float32)
+    pixels = np.asarray(buf.get_pixels(oiio.HALF if half else oiio.FLOAT))
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     if pixels.shape[2] == 1:

@@ -97,12 +97,12 @@ class ResolvedSequence:
         if missing:
             raise MissingFramesError(self.ref.path, missing)
 
-    def read(self, frame: int) -> np.ndarray:
+    def read(self, frame: int, keep_half: bool = False) -> np.ndarray:
         if not self.ref.first_frame <= frame <= self.ref.last_frame:
             raise MediaError(
                 f"{self.ref.path}: frame {frame} outside {self.ref.first_frame}-{self.ref.last_frame}"
             )
-        return read_image(self.path(frame))
+        return read_image(self.path(frame), keep_half=keep_half)
 
 
 def resolve_sequence(job: ShotJob, ref: SequenceRef) -> ResolvedSequence:

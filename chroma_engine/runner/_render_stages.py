@@ -189,29 +189,42 @@ def restore_frames(
     progress: Progress = _noop,
 ) -> None:
     """Restore ``frames`` with ``model`` into ``folder`` (stage 04 and the farm's Infer chunks)."""
-    from ..training._inference import model_device, restore_frame_with_aces
+    from ..training._inference import (
+        GPU_WHOLE_FRAME,
+        compile_for_frames,
+        model_device,
+        restore_frame_with_aces,
+    )
 
     on_gpu = model_device(model).type == "cuda"
+    spec = ctx.job.inference
+    autocast = "bf16" if spec.half_precision and on_gpu else None
+    width, height = alignment.source_size
+    if spec.compile and on_gpu and max(width, height) <= GPU_WHOLE_FRAME:  # tiles would recompile
+        model = compile_for_frames(model, height, width, autocast)
 
     def process(frame: int, src: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # On CUDA the ACES2065-1 conversion is made on the GPU too (half pixels come back).
-        restored, aces = restore_frame_with_aces(model, src, device=device)
+        restored, aces = restore_frame_with_aces(model, src, device=device, autocast=autocast)
         return src, restored, aces
 
     def write(frame: int, out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         src, restored, aces = out
-        scorer.add(frame, src, restored)  # luma identity is measured here, before any encoding
+        # luma identity is measured here, before any encoding (a half scan upcasts exactly)
+        scorer.add(frame, src.astype(np.float32, copy=False), restored)
         box = alignment.cleanup_box  # black stays black, so the clean-up crop applies to either form
         _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, box), apply_cleanup(aces, box))
 
     # GPU: the model runs in this thread, fed and drained by a pool that reads, scores and encodes
-    # (2K on an H100 with cuDNN's default algorithms: 1.08-1.20x the pure EXR read+write rate, and
-    # 4-12 % ahead of 16 frame workers each calling the model; docs/bench/gpu_h100_v13.md).
+    # (2K on an H100 with cuDNN's default algorithms, best of 3: 0.90x the pure EXR read+write rate in
+    # gpu_h100_v13, 1.13x in cudnn_benchmark_probe_h100, and 1-12 % ahead of 16 frame workers each
+    # calling the model; docs/bench/).
     # CPU: each worker restores its own frames (the model is the bottleneck there).
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     run_pipeline(
         frames,
-        ctx.source.read,
+        # GPU: half scans stay half up to the GPU (half the bytes to decode into and to copy over)
+        (lambda f: ctx.source.read(f, keep_half=True)) if on_gpu else ctx.source.read,
         process,
         write,
         workers=workers,

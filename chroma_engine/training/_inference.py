@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 import zipfile
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -25,6 +27,8 @@ from ._patches import frame_positions
 
 #: Cross-fade band (pixels on each side of a core boundary).
 BLEND = 8
+#: Frames up to this edge run whole on CUDA (with the ACES conversion on the GPU); larger ones tile.
+GPU_WHOLE_FRAME = 4096
 
 
 def resolve_device(name: str | torch.device | None = None) -> torch.device:
@@ -90,6 +94,34 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
     return model.to(dev).eval()
 
 
+def eager_model(model: nn.Module) -> nn.Module:
+    """The eager ``ChromaNet`` of a ChromaNet TorchScript (same weights, same device); else ``model``."""
+    keys = ("width", "hidden", "lut_size", "field_x", "field_y")
+    if not isinstance(model, torch.jit.ScriptModule) or not all(hasattr(model, k) for k in keys):
+        return model
+    eager = ChromaNet(**{k: int(getattr(model, k)) for k in keys})
+    eager.load_state_dict(model.state_dict())
+    return eager.to(model_device(model)).eval()
+
+
+def compile_for_frames(model: nn.Module, height: int, width: int, autocast: str | None = None) -> nn.Module:
+    """``torch.compile`` the model (eager form) for HxW frames and warm it up; ``model`` where that fails.
+
+    Compiling takes tens of seconds once; the first call is made here, on a black frame of the shot's
+    size and precision, so that a missing compiler shows up now (as a warning) and not mid-render.
+    """
+    eager = eager_model(model)
+    dev = model_device(eager)
+    try:
+        compiled = cast(nn.Module, torch.compile(eager))
+        with torch.inference_mode():
+            _run(compiled, torch.zeros(1, 3, height, width, device=dev), autocast)
+    except Exception as exc:  # inductor raises many types (no compiler, no Triton, unsupported op)
+        warnings.warn(f"torch.compile failed, rendering with the plain model: {exc}", stacklevel=2)
+        return model
+    return compiled
+
+
 def model_device(model: nn.Module, device: str | torch.device | None = None) -> torch.device:
     """``device`` resolved, else the device of the model's parameters (CPU for a parameterless model)."""
     if device is not None:
@@ -114,7 +146,9 @@ def _ramp(length: int, lo_band: int, hi_band: int) -> np.ndarray:
 
 
 def _restore(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Scan Y' + predicted CbCr for a 5-channel (R'G'B' + positions) tensor."""
+    """Scan Y' + predicted CbCr for R'G'B' (``forward``) or R'G'B' + frame positions (5 channels)."""
+    if x.shape[1] == 3:
+        return model(x)  # the same computation; a compiled model compiles ``forward`` only
     rgb = x[:, 0:3]
     return model.recombine(model.luma(rgb), model.chroma(x))  # type: ignore[operator]
 
@@ -203,7 +237,7 @@ def restore_frame_with_aces(
     *,
     device: str | torch.device | None = None,
     autocast: str | None = None,
-    tile: int = 4096,
+    tile: int = GPU_WHOLE_FRAME,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Restore one frame and convert it for writing: (display R'G'B' float32, ACES2065-1).
 
@@ -220,7 +254,9 @@ def restore_frame_with_aces(
     if dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
         display = restore_frame(model, src_rgb, device=device, autocast=autocast, tile=tile)
         return display, convert(display, REC709_DISPLAY, ACES2065_1)
-    rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)
+    # A half frame (a half EXR read as it is stored) goes over as half and becomes float32 on the GPU.
+    wire = np.float16 if src_rgb.dtype == np.float16 else np.float32
+    rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=wire)
     # One frame on the GPU at a time: frame workers interleaving their kernels and transfers on one
     # device only queue behind each other and hold more memory (measured: 16 workers were slower
     # than 4 without this); the codec work of the other frames goes on meanwhile. Both results go back
@@ -228,7 +264,7 @@ def restore_frame_with_aces(
     # float32 display frame inside the lock took 29 of the 50 ms per 2K frame and capped end to end
     # near 14.5 fps (H100, session 4).
     with _GPU_LOCK, torch.inference_mode():
-        x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None]
+        x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
         out = _run(model, x3, autocast)
         aces = display_to_aces_torch(out)[0].permute(1, 2, 0).to(torch.float16).contiguous()
         shown = out[0].permute(1, 2, 0).contiguous()

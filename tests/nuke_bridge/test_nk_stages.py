@@ -251,6 +251,9 @@ def test_inference_graph() -> None:
     plain = _parsed(build_inference(make_job(ROOT)))
     assert "Reformat_MAX" not in plain and plain["Write_EXR"].inputs == ["Inference1"]
     assert plain["Crop_CLEANUP"]["box"] == array(0, 0, 1920, 1080)
+    assert (plain["Inference1"]["halfPrecision"], plain["Inference1"]["useGPUIfAvailable"]) == (False, True)
+    half = _parsed(build_inference(make_job(ROOT, inference={"half_precision": True})))
+    assert half["Inference1"]["halfPrecision"] is True  # "Optimize for Speed and Memory" from the job
 
 
 def test_matchgrade_graph() -> None:

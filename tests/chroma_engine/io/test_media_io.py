@@ -45,6 +45,17 @@ def test_exr_uncompressed_is_exact_to_half(tmp_path: Path) -> None:
     assert np.abs(back - rgb.astype(np.float16).astype(np.float32)).max() == 0.0
 
 
+def test_keep_half_reads_half_files_exactly_and_nothing_else(tmp_path: Path) -> None:
+    rgb = smooth_image()
+    half_file = write_exr(tmp_path / "h.exr", rgb, "ACES2065-1")
+    kept = read_image(half_file, keep_half=True)
+    assert kept.dtype == np.float16 and kept.shape == rgb.shape
+    assert np.array_equal(kept.astype(np.float32), read_image(half_file))  # the same values
+    float_file = write_exr(tmp_path / "f.exr", rgb, "ACES2065-1", bit_depth="float", compression="zip")
+    assert read_image(float_file, keep_half=True).dtype == np.float32  # would lose precision as half
+    assert read_image(write_png(tmp_path / "p.png", rgb), keep_half=True).dtype == np.float32
+
+
 def test_non_finite_pixels_are_made_finite(tmp_path: Path) -> None:
     rgb = smooth_image()
     rgb[0, 0] = [np.nan, np.inf, -np.inf]

@@ -20,7 +20,9 @@ from chroma_engine.training import (
     load_model,
     parameter_count,
     restore_frame,
+    restore_frame_with_aces,
 )
+from chroma_engine.training._inference import compile_for_frames, eager_model
 from chroma_engine.training._model import _double, _replicate_pad
 
 
@@ -125,3 +127,71 @@ def test_load_model_checkpoint_and_torchscript(tmp_path):
     torch.save({"weights": 1}, tmp_path / "bad.pt")
     with pytest.raises(TrainingError, match="not a chroma-recovery checkpoint"):
         load_model(tmp_path / "bad.pt")
+
+
+def test_eager_model_of_a_torchscript(tmp_path):
+    model = _random_model("small", seed=5)
+    with torch.no_grad():
+        model.lut.normal_(0, 0.05)  # every parameter and buffer must come across
+        model.input_range[:, 0] = 0.2
+    scripted = load_model(export_torchscript(model, tmp_path / "s.pt"), "cpu")
+    eager = eager_model(scripted)
+    assert isinstance(eager, ChromaNet) and not isinstance(eager, torch.jit.ScriptModule)
+    assert eager.config() == model.config()
+    x = torch.rand(1, 3, 36, 44)
+    with torch.no_grad():
+        np.testing.assert_array_equal(eager(x).numpy(), scripted(x).numpy())
+    assert eager_model(model) is model  # already eager
+    other = torch.jit.script(torch.nn.Conv2d(3, 3, 1))
+    assert eager_model(other) is other  # not a ChromaNet: left alone
+
+
+def test_compile_for_frames_warms_up_at_the_frame_size(monkeypatch):
+    model = _random_model("small")
+    shapes: list[tuple[int, ...]] = []
+
+    class Recorder(torch.nn.Module):  # what torch.compile returns: a module wrapping the model
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            shapes.append(tuple(x.shape))
+            return self.inner(x)
+
+    def fake_compile(module):
+        return Recorder(module)
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    compiled = compile_for_frames(model, 40, 56)
+    assert shapes == [(1, 3, 40, 56)]  # the first (compiling) call happens before any frame
+    assert isinstance(compiled, Recorder)
+    frame = np.random.default_rng(1).random((40, 56, 3), dtype=np.float32)
+    np.testing.assert_allclose(restore_frame(compiled, frame), restore_frame(model, frame), atol=1e-6)
+
+
+def test_compile_for_frames_falls_back_with_a_warning(monkeypatch):
+    model = _random_model("small")
+
+    def broken(_module):
+        def run(_x):
+            raise RuntimeError("no C++ compiler found")
+
+        return run
+
+    monkeypatch.setattr(torch, "compile", broken)
+    with pytest.warns(UserWarning, match="torch.compile failed.*no C\\+\\+ compiler"):
+        assert compile_for_frames(model, 16, 16) is model
+
+
+def test_restore_frame_with_aces_takes_half_frames():
+    from chroma_engine.colour import ACES2065_1, REC709_DISPLAY, convert
+
+    model = _random_model("small", seed=6)
+    frame = np.random.default_rng(2).random((24, 40, 3), dtype=np.float32).astype(np.float16)
+    display, aces = restore_frame_with_aces(model, frame, device="cpu")
+    ref = restore_frame(model, frame.astype(np.float32))
+    assert display.dtype == np.float32
+    np.testing.assert_array_equal(display, ref)  # a half frame is its float32 values, exactly
+    np.testing.assert_allclose(aces, convert(ref, REC709_DISPLAY, ACES2065_1), atol=1e-6)
+    np.testing.assert_allclose(luma(display), luma(frame.astype(np.float32)), atol=1e-6)
