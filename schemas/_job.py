@@ -260,7 +260,7 @@ class InferenceSpec(SchemaModel):
         ("Optimize for Speed and Memory"); the native engine uses bfloat16 autocast on CUDA (the
         scan's Y' is untouched either way; CPU runs stay float32).
     compile: native engine on CUDA: compile the model for the shot's frame size with
-        ``torch.compile`` before rendering (about 20-30 s once per shot; falls back to the plain
+        ``torch.compile`` before rendering (7-15 s once per shot on an H100; falls back to the plain
         model, with a warning, where compiling fails). Pays off on long shots when EXR I/O is not
         the bottleneck.
     """

@@ -224,7 +224,7 @@ def restore_frames(
     run_pipeline(
         frames,
         # GPU: half scans stay half up to the GPU (half the bytes to decode into and to copy over)
-        (lambda f: ctx.source.read(f, keep_half=True)) if on_gpu else ctx.source.read,
+        lambda f: ctx.source.read(f, keep_half=on_gpu),
         process,
         write,
         workers=workers,

@@ -22,7 +22,7 @@ from torch import nn
 
 from .._errors import TrainingError
 from ..io import atomic_target
-from ._model import RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
+from ._model import CONFIG_KEYS, RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
 from ._patches import frame_positions
 
 #: Cross-fade band (pixels on each side of a core boundary).
@@ -96,10 +96,9 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
 
 def eager_model(model: nn.Module) -> nn.Module:
     """The eager ``ChromaNet`` of a ChromaNet TorchScript (same weights, same device); else ``model``."""
-    keys = ("width", "hidden", "lut_size", "field_x", "field_y")
-    if not isinstance(model, torch.jit.ScriptModule) or not all(hasattr(model, k) for k in keys):
+    if not isinstance(model, torch.jit.ScriptModule) or not all(hasattr(model, k) for k in CONFIG_KEYS):
         return model
-    eager = ChromaNet(**{k: int(getattr(model, k)) for k in keys})
+    eager = ChromaNet(**{k: int(getattr(model, k)) for k in CONFIG_KEYS})
     eager.load_state_dict(model.state_dict())
     return eager.to(model_device(model)).eval()
 

@@ -60,6 +60,9 @@ INPUT_IDENTITY_SHARE = 0.1
 #: Spatial multiple the U-Net needs (2 ** levels); other sizes are replicate-padded internally.
 SIZE_MULTIPLE = 4
 
+#: Constructor arguments, kept in checkpoints and as attributes of the TorchScript export.
+CONFIG_KEYS = ("width", "hidden", "lut_size", "field_x", "field_y")
+
 
 # The two resampling steps call the ATen operators directly. Scripted, ``F.pad`` and ``F.interpolate``
 # inline the running torch's Python wrappers, which name operators older runtimes lack
@@ -169,13 +172,7 @@ class ChromaNet(nn.Module):
 
     def config(self) -> dict[str, int]:
         """Constructor arguments (stored in checkpoints)."""
-        return {
-            "width": self.width,
-            "hidden": self.hidden,
-            "lut_size": self.lut_size,
-            "field_x": self.field_x,
-            "field_y": self.field_y,
-        }
+        return {key: int(getattr(self, key)) for key in CONFIG_KEYS}
 
     @torch.jit.export
     def positions(self, x: torch.Tensor) -> torch.Tensor:
