@@ -52,13 +52,17 @@ def _oracle_de00(job, steps: int | None) -> float:  # type: ignore[no-untyped-de
     from ..runner import ShotContext
     from ..runner._evaluation import FrameScorer
     from ..runner._prep_stages import load_pairs
+    from ..runner._render_stages import model_input
     from ..training import TrainingPair, restore_frame, train
 
     ctx = ShotContext.from_job(job)
     assert ctx.truth is not None
     curation, alignment = ctx.load_curation(), ctx.load_alignment()
     loaded = load_pairs(ctx, curation, alignment, curation.training_frames)
-    pairs = [TrainingPair(p.frame, p.source, ctx.truth.read(p.frame)[..., :3], p.mask) for p in loaded]
+    inputs = model_input(ctx)  # the model input the ML column's model had (temporal mean)
+    pairs = [
+        TrainingPair(p.frame, inputs(p.frame)[1], ctx.truth.read(p.frame)[..., :3], p.mask) for p in loaded
+    ]
     scorer = FrameScorer(ctx, curation, alignment, "oracle")
     with tempfile.TemporaryDirectory(prefix="oracle_", dir=job.project.root) as folder:
         result = train(job, pairs, None, folder, steps=steps, resume=False)
@@ -66,8 +70,8 @@ def _oracle_de00(job, steps: int | None) -> float:  # type: ignore[no-untyped-de
 
         model = load_model(result.model_file, device=result.device)
         for frame in sorted(scorer.held_out):
-            source = ctx.source.read(frame)
-            scorer.add(frame, source, restore_frame(model, source), check_luma=False)
+            source, model_in = inputs(frame)
+            scorer.add(frame, source, restore_frame(model, model_in, luma_from=source), check_luma=False)
     return scorer.summary()["oracle_de00_truth_heldout"]
 
 

@@ -91,15 +91,16 @@ def load_pairs(
 
     pairs = []
     for frame in frames:
-        src = _finite(ctx.source.read(frame))
-        ref = _finite(ctx.reference.read(curation.reference_frame_for(frame)))
+        src = finite(ctx.source.read(frame))
+        ref = finite(ctx.reference.read(curation.reference_frame_for(frame)))
         warped = warp_reference(ref, alignment, src.shape)
         mask = training_mask(alignment, frame, src.shape)
         pairs.append(FramePair(frame, src, warped, mask))
     return pairs
 
 
-def _finite(rgb: np.ndarray) -> np.ndarray:
+def finite(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` with NaN -> 0 and +-Inf -> 1 / 0 (reported by the stages that read it)."""
     return rgb if np.isfinite(rgb).all() else np.nan_to_num(rgb, nan=0.0, posinf=1.0, neginf=0.0)
 
 

@@ -15,11 +15,12 @@ from schemas import AlignmentRecord, CropBox, CurationRecord, RenderManifest, Se
 from .._errors import StageError
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
 from ..io import existing_versions, next_version_dir, to_printf, write_exr
+from ..temporal import TemporalInput
 from ._context import ShotContext
 from ._evaluation import FrameScorer
 from ._manifest import MANIFEST_NAME, now, verify_sequence, write_manifest
 from ._pipeline import run_pipeline
-from ._prep_stages import load_pairs
+from ._prep_stages import finite, load_pairs
 
 Progress = Callable[[str, int, int], None]
 #: Frame worker threads of the render stages (OIIO releases the GIL while it encodes and decodes).
@@ -64,16 +65,24 @@ def run_training(
     device: str | None = None,
     progress: Progress = _noop,
 ) -> Path:
-    """Stage 3: train the chroma model on the curated pairs; returns the TorchScript model path."""
+    """Stage 3: train the chroma model on the curated pairs; returns the TorchScript model path.
+
+    The model's input is each pair's temporal mean (``job.training.temporal_radius``); the ground truth
+    keeps the scan's own Y'.
+    """
     from ..training import TrainingPair, ground_truth, train
 
     started = now()
     median = ctx.job.reference_cleanup.median_size
     frames = [*curation.training_frames, curation.preview_frame]
     loaded = load_pairs(ctx, curation, alignment, frames)
+    inputs = model_input(ctx)
     pairs = [
         TrainingPair(
-            frame=p.frame, source=p.source, target=ground_truth(p.source, p.reference, median), mask=p.mask
+            frame=p.frame,
+            source=inputs(p.frame)[1],
+            target=ground_truth(p.source, p.reference, median),
+            mask=p.mask,
         )
         for p in loaded
     ]
@@ -94,6 +103,7 @@ def run_training(
         model = folder / "model.pt"
     files = [model, Path(result.checkpoint), Path(result.loss_csv), Path(result.loss_png)]
     metrics = {
+        "temporal_radius": float(ctx.job.training.temporal_radius),
         "steps": float(result.steps),
         "seconds": float(result.seconds),
         "steps_per_second": float(result.steps_per_second),
@@ -116,6 +126,17 @@ def run_training(
     if Path(result.loss_png).exists():
         (qc / f"{ctx.shot}_{folder.name}_loss.png").write_bytes(Path(result.loss_png).read_bytes())
     return model
+
+
+def model_input(ctx: ShotContext, in_flight: int = 1, keep_half: bool = False) -> TemporalInput:
+    """``frame -> (scan, model input)`` for the shot: the model sees each frame's motion-compensated
+    mean with ``job.training.temporal_radius`` neighbours either side (``chroma_engine.temporal``)."""
+    return TemporalInput(
+        lambda f: finite(ctx.source.read(f, keep_half=keep_half)),
+        ctx.job.media.source.frames,
+        ctx.job.training.temporal_radius,
+        in_flight,
+    )
 
 
 def _output_sequence(ctx: ShotContext, folder: Path, naming: str) -> tuple[str, SequenceRef]:
@@ -203,9 +224,12 @@ def restore_frames(
     if spec.compile and on_gpu and max(width, height) <= GPU_WHOLE_FRAME:  # tiles would recompile
         model = compile_for_frames(model, height, width, autocast)
 
-    def process(frame: int, src: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def process(frame: int, item: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        src, model_in = item
         # On CUDA the ACES2065-1 conversion is made on the GPU too (half pixels come back).
-        restored, aces = restore_frame_with_aces(model, src, device=device, autocast=autocast)
+        restored, aces = restore_frame_with_aces(
+            model, model_in, device=device, autocast=autocast, luma_from=None if model_in is src else src
+        )
         return src, restored, aces
 
     def write(frame: int, out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
@@ -221,14 +245,16 @@ def restore_frames(
     # calling the model; docs/bench/).
     # CPU: each worker restores its own frames (the model is the bottleneck there).
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
+    depth = 2 * workers if on_gpu else workers
     run_pipeline(
         frames,
-        # GPU: half scans stay half up to the GPU (half the bytes to decode into and to copy over)
-        lambda f: ctx.source.read(f, keep_half=on_gpu),
+        # The scan and the model's input (its temporal mean, computed in the reader threads). GPU: half
+        # scans stay half up to the GPU (half the bytes to decode into and to copy over).
+        model_input(ctx, in_flight=depth + workers, keep_half=on_gpu),
         process,
         write,
         workers=workers,
-        depth=2 * workers if on_gpu else workers,
+        depth=depth,
         on_frame=lambda done, total: progress("inference", done, total),
         ordered=on_gpu,
     )

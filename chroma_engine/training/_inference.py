@@ -129,8 +129,13 @@ def model_device(model: nn.Module, device: str | torch.device | None = None) -> 
     return param.device if param is not None else torch.device("cpu")
 
 
-def _starts(total: int, tile: int) -> list[int]:
-    return list(range(0, total, tile))
+def _cores(total: int, tile: int, minimum: int) -> list[tuple[int, int]]:
+    """(start, end) of the tile cores along one axis; a last core narrower than ``minimum`` joins the
+    one before it (the cross-fade band on both sides of a boundary must fit inside the frame)."""
+    starts = list(range(0, total, tile))
+    if len(starts) > 1 and total - starts[-1] < minimum:
+        starts.pop()
+    return list(zip(starts, [*starts[1:], total], strict=True))
 
 
 def _ramp(length: int, lo_band: int, hi_band: int) -> np.ndarray:
@@ -169,6 +174,7 @@ def restore_frame(
     device: str | torch.device | None = None,
     autocast: str | None = None,
     window: tuple[int, int, int, int] | None = None,
+    luma_from: np.ndarray | None = None,
 ) -> np.ndarray:
     """Restore one frame: the scan's Y' with the model's CbCr, as float32 HxWx3 R'G'B'.
 
@@ -181,9 +187,20 @@ def restore_frame(
         autocast: None (float32), ``"bf16"`` or ``"fp16"``.
         window: ``(y0, x0, full_height, full_width)`` when ``src_rgb`` is a crop of a larger frame
             (positions are the frame's); None = ``src_rgb`` is the whole frame.
+        luma_from: the frame whose Y' the result keeps when ``src_rgb`` is only the model's input (the
+            temporal mean, ``chroma_engine.temporal``); None = ``src_rgb``'s own Y'.
     """
     if src_rgb.ndim != 3 or src_rgb.shape[2] < 3:
         raise TrainingError(f"restore_frame: expected an HxWx3 frame, got shape {src_rgb.shape}")
+    if luma_from is not None:
+        if luma_from.shape[:2] != src_rgb.shape[:2]:
+            raise TrainingError(
+                f"restore_frame: luma_from {luma_from.shape[:2]} != input {src_rgb.shape[:2]}"
+            )
+        own = restore_frame(
+            model, src_rgb, tile=tile, overlap=overlap, device=device, autocast=autocast, window=window
+        )
+        return reluma(own, luma_from)
     dev = model_device(model, device)
     height, width = src_rgb.shape[:2]
     mult = SIZE_MULTIPLE
@@ -208,10 +225,8 @@ def restore_frame(
         acc = np.zeros((hp, wp, 3), np.float32)
         wsum = np.zeros((hp, wp, 1), np.float32)
         band = min(BLEND, margin - RECEPTIVE_RADIUS) if margin > RECEPTIVE_RADIUS else 0
-        for y0 in _starts(hp, tile):
-            y1 = min(y0 + tile, hp)
-            for x0 in _starts(wp, tile):
-                x1 = min(x0 + tile, wp)
+        for y0, y1 in _cores(hp, tile, 2 * band):
+            for x0, x1 in _cores(wp, tile, 2 * band):
                 wy0, wy1 = max(0, y0 - margin), min(hp, y1 + margin)
                 wx0, wx1 = max(0, x0 - margin), min(wp, x1 + margin)
                 out = _run(model, xp[:, :, wy0:wy1, wx0:wx1].to(dev), autocast)[0].permute(1, 2, 0)
@@ -227,6 +242,28 @@ def restore_frame(
         return (acc / np.maximum(wsum, 1e-12))[:height, :width]
 
 
+def reluma(rgb: np.ndarray, scan: np.ndarray) -> np.ndarray:
+    """``rgb`` with ``scan``'s BT.709 Y' and its own CbCr (float32 HxWx3).
+
+    The Cb and Cr rows of the BT.709 matrix sum to zero, so adding one amount to R', G' and B' moves
+    Y' by exactly that amount and leaves CbCr as they were.
+    """
+    from ..colour import luma
+
+    out = np.asarray(rgb[..., :3], dtype=np.float32)
+    shift = luma(np.asarray(scan[..., :3], dtype=np.float32)) - luma(out)
+    return (out + shift[..., None]).astype(np.float32)
+
+
+def _reluma_torch(rgb: torch.Tensor, scan: torch.Tensor) -> torch.Tensor:
+    """``reluma`` on the GPU (Nx3xHxW tensors)."""
+    from ..colour import matrices
+
+    weights = torch.from_numpy(matrices()[0][0].copy()).to(rgb).view(1, 3, 1, 1)
+    shift = ((scan - rgb) * weights).sum(dim=1, keepdim=True)
+    return rgb + shift
+
+
 _GPU_LOCK = threading.Lock()
 
 
@@ -237,6 +274,7 @@ def restore_frame_with_aces(
     device: str | torch.device | None = None,
     autocast: str | None = None,
     tile: int = GPU_WHOLE_FRAME,
+    luma_from: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Restore one frame and convert it for writing: (display R'G'B' float32, ACES2065-1).
 
@@ -244,18 +282,22 @@ def restore_frame_with_aces(
     model (``display_to_aces_torch``, checked against OCIO) and comes back as float16, ready for a half
     EXR: the CPU is left with the EXR codec alone. Elsewhere the display result is converted by OCIO
     on the CPU (float32). The display frame is returned too: luma identity and the metrics are
-    measured on it, before any encoding.
+    measured on it, before any encoding. ``luma_from``: as in ``restore_frame`` (the scan, when
+    ``src_rgb`` is the temporal mean).
     """
     from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
 
     dev = model_device(model, device)
     height, width = src_rgb.shape[:2]
     if dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
-        display = restore_frame(model, src_rgb, device=device, autocast=autocast, tile=tile)
+        display = restore_frame(
+            model, src_rgb, device=device, autocast=autocast, tile=tile, luma_from=luma_from
+        )
         return display, convert(display, REC709_DISPLAY, ACES2065_1)
     # A half frame (a half EXR read as it is stored) goes over as half and becomes float32 on the GPU.
     wire = np.float16 if src_rgb.dtype == np.float16 else np.float32
     rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=wire)
+    scan = None if luma_from is None else np.ascontiguousarray(luma_from[..., :3], dtype=luma_from.dtype)
     # One frame on the GPU at a time: frame workers interleaving their kernels and transfers on one
     # device only queue behind each other and hold more memory (measured: 16 workers were slower
     # than 4 without this); the codec work of the other frames goes on meanwhile. Both results go back
@@ -265,6 +307,9 @@ def restore_frame_with_aces(
     with _GPU_LOCK, torch.inference_mode():
         x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
         out = _run(model, x3, autocast)
+        if scan is not None:
+            scan_t = torch.from_numpy(scan).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
+            out = _reluma_torch(out, scan_t)
         aces = display_to_aces_torch(out)[0].permute(1, 2, 0).to(torch.float16).contiguous()
         shown = out[0].permute(1, 2, 0).contiguous()
         host_shown = torch.empty(shown.shape, dtype=shown.dtype, pin_memory=True)

@@ -289,7 +289,8 @@ def train(
     def contact_sheet(step: int) -> float:
         model.eval()
         window = (crop[0].start, crop[1].start, view.source.shape[0], view.source.shape[1])
-        pred = restore_frame(model, view_src, device=dev, window=window)
+        # The target carries the scan's Y' (the source may be the temporal mean): compare chroma only.
+        pred = restore_frame(model, view_src, device=dev, window=window, luma_from=view_tgt)
         model.train()
         write_contact_sheet(out / "contact_sheets" / f"step_{step:07d}.png", [view_src, pred, view_tgt])
         return cbcr_l1(pred, view_tgt, view_mask)
@@ -371,7 +372,7 @@ def _finish(
     prev_l1 = prev_de = None
     if preview is not None:
         model.eval()
-        restored = restore_frame(model, preview.source, device=dev)
+        restored = restore_frame(model, preview.source, device=dev, luma_from=preview.target)
         prev_l1 = cbcr_l1(restored, preview.target, preview.mask)
         prev_de = delta_e00(restored, preview.target, preview.mask)
     seconds, speed = timing

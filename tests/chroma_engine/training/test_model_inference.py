@@ -195,3 +195,41 @@ def test_restore_frame_with_aces_takes_half_frames():
     np.testing.assert_array_equal(display, ref)  # a half frame is its float32 values, exactly
     np.testing.assert_allclose(aces, convert(ref, REC709_DISPLAY, ACES2065_1), atol=1e-6)
     np.testing.assert_allclose(luma(display), luma(frame.astype(np.float32)), atol=1e-6)
+
+
+def test_luma_from_keeps_the_scan_luma_and_the_inputs_chroma() -> None:
+    from chroma_engine.colour import rgb_to_ycbcr
+    from chroma_engine.training._inference import _reluma_torch, reluma
+
+    rng = np.random.default_rng(3)
+    model = _random_model()
+    scan = rng.random((40, 52, 3)).astype(np.float32)
+    model_in = np.clip(scan + rng.normal(0, 0.05, scan.shape), 0, 1).astype(
+        np.float32
+    )  # e.g. its temporal mean
+    own = restore_frame(model, model_in)
+    out = restore_frame(model, model_in, luma_from=scan)
+    assert np.abs(luma(out) - luma(scan)).max() < 1e-6
+    np.testing.assert_allclose(rgb_to_ycbcr(out)[..., 1:], rgb_to_ycbcr(own)[..., 1:], atol=1e-6)
+    tiled = restore_frame(model, model_in, luma_from=scan, tile=16)  # the tiled path re-lumas the same way
+    np.testing.assert_allclose(tiled, out, atol=1e-5)
+    on_device = _reluma_torch(
+        torch.from_numpy(own).permute(2, 0, 1)[None], torch.from_numpy(scan).permute(2, 0, 1)[None]
+    )
+    np.testing.assert_allclose(on_device[0].permute(1, 2, 0).numpy(), reluma(own, scan), atol=1e-6)
+    _, aces = restore_frame_with_aces(model, model_in, luma_from=scan)
+    assert aces.shape == scan.shape
+    with pytest.raises(TrainingError, match="luma_from"):
+        restore_frame(model, model_in, luma_from=scan[:10])
+
+
+@pytest.mark.parametrize(("shape", "tile"), [((40, 52), 16), ((40, 52), 24), ((70, 1030), 1024)])
+def test_a_last_tile_narrower_than_the_blend_band_joins_its_neighbour(
+    shape: tuple[int, int], tile: int
+) -> None:
+    # Used to fail: the cross-fade band ran past the frame when the last core was under 8 px wide.
+    model = _random_model()
+    frame = np.random.default_rng(5).random((*shape, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        restore_frame(model, frame, tile=tile), restore_frame(model, frame, tile=4096), atol=1e-5
+    )

@@ -1,0 +1,18 @@
+"""Temporal grain reduction of the chroma model's input (motion-compensated mean of neighbouring frames).
+
+The output of the model keeps every frame's own scan luma; only its chroma comes from the averaged
+picture (see ``_mean`` for the method and the measurements behind it).
+"""
+
+from ._mean import CONSISTENCY, FLOW_WIDTH, consistency_weight, flow_to, motion_compensated_mean, warp
+from ._window import TemporalInput
+
+__all__ = [
+    "CONSISTENCY",
+    "FLOW_WIDTH",
+    "TemporalInput",
+    "consistency_weight",
+    "flow_to",
+    "motion_compensated_mean",
+    "warp",
+]

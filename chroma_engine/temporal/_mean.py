@@ -1,0 +1,110 @@
+"""Motion-compensated temporal mean of a frame and its neighbours: the chroma model's input.
+
+Film grain is independent from frame to frame while the picture moves smoothly, so averaging a
+frame with its neighbours, each warped onto it by optical flow, removes grain without softening
+edges. The chroma model predicts from this mean; its output keeps each frame's own scan luma (grain
+included), so only the chroma is derived from the averaged picture.
+
+Why: on a severely faded scan the inverse fade amplifies the grain of the faded dyes (a cyan layer
+kept at 30 % has its density noise multiplied about 3x), and that noise lands in the predicted
+chroma. Measured on the severe synthetic shot (384x288, held-out dE00 of the closed-form start,
+against TRUTH): single frames 1.796, mean of 5 frames 1.538, of 7 frames 1.519 (9: 1.521); the same
+start on the grain-free scan 1.37. A bilateral filter instead (5 px, colour sigma 0.03) reached 1.70 and
+a Gaussian (0.7 px) 1.84, because both soften real chroma edges.
+
+Method per neighbour: DIS optical flow (OpenCV, ``ULTRAFAST`` preset) from the frame to the neighbour
+on Gaussian-smoothed 8-bit luma, computed at most ``FLOW_WIDTH`` pixels wide and scaled up (flow at
+half size scored the same: 1.517 vs 1.519); bilinear warp; a per-pixel weight
+``exp(-(d / CONSISTENCY) ** 2)`` where ``d`` is the smoothed sum over R'G'B' of the absolute warped
+difference, so occlusions and flow failures fall back to the frame itself (weight 1).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from ..colour import luma
+
+#: Widest luma image the optical flow is computed on (larger frames are area-downscaled first).
+FLOW_WIDTH = 1024
+#: Tolerance of the warped neighbour's smoothed absolute difference (sum over R'G'B', 0-1 display).
+#: Grain differences are about 0.01-0.03, misregistered edges 0.1 and more.
+CONSISTENCY = 0.1
+#: Gaussian sigma (px) of the luma the flow is computed on, and of the difference that weights it.
+FLOW_SMOOTH = 1.0
+DIFFERENCE_SMOOTH = 1.5
+
+_local = threading.local()
+
+
+def _flow_engine() -> cv2.DISOpticalFlow:
+    """One DIS instance per thread (OpenCV's optical flow objects are not thread-safe)."""
+    engine = getattr(_local, "dis", None)
+    if engine is None:
+        engine = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)  # type: ignore[attr-defined]
+        _local.dis = engine
+    return engine
+
+
+def flow_luma(rgb: np.ndarray) -> np.ndarray:
+    """8-bit smoothed Y' of a display R'G'B' frame, area-downscaled to at most ``FLOW_WIDTH`` wide."""
+    y = cv2.GaussianBlur(np.ascontiguousarray(luma(rgb[..., :3]), dtype=np.float32), (0, 0), FLOW_SMOOTH)
+    height, width = y.shape
+    if width > FLOW_WIDTH:
+        size = (FLOW_WIDTH, max(1, round(height * FLOW_WIDTH / width)))
+        y = cv2.resize(y, size, interpolation=cv2.INTER_AREA)
+    return np.clip(np.round(y * 255.0), 0, 255).astype(np.uint8)
+
+
+def flow_to(centre_luma: np.ndarray, neighbour_luma: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Per-pixel (dx, dy) from the frame to its neighbour, full resolution HxWx2 float32."""
+    flow = np.asarray(_flow_engine().calc(centre_luma, neighbour_luma, None), dtype=np.float32)  # type: ignore[call-overload]
+    if flow.shape[:2] != (height, width):
+        scale = width / flow.shape[1]
+        flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) * np.float32(scale)
+    return flow
+
+
+def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """``image`` sampled at ``(x + dx, y + dy)`` (bilinear, reflected borders): a neighbour moved onto
+    the frame."""
+    height, width = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(
+        image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
+
+
+def consistency_weight(warped: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """HxWx1 weight of a warped neighbour: 1 where it matches the frame, towards 0 where it does not."""
+    diff = cv2.GaussianBlur(np.abs(warped - centre).sum(axis=-1), (0, 0), DIFFERENCE_SMOOTH)
+    return np.exp(-np.square(diff / np.float32(CONSISTENCY)))[..., None].astype(np.float32)
+
+
+def motion_compensated_mean(centre: np.ndarray, neighbours: Sequence[np.ndarray]) -> np.ndarray:
+    """The frame averaged with its neighbours warped onto it (float32 HxWx3, the frame's own geometry).
+
+    Args:
+        centre: the frame, HxWx3(+) display-referred R'G'B' (alpha ignored).
+        neighbours: other frames of the same shot (same size), in any order; may be empty.
+    """
+    frame = np.ascontiguousarray(centre[..., :3], dtype=np.float32)
+    if not neighbours:
+        return frame
+    height, width = frame.shape[:2]
+    centre_luma = flow_luma(frame)
+    total = frame.copy()
+    weights = np.ones((height, width, 1), np.float32)
+    for other in neighbours:
+        image = np.ascontiguousarray(other[..., :3], dtype=np.float32)
+        if image.shape != frame.shape:
+            raise ValueError(f"neighbour of shape {image.shape} does not match the frame's {frame.shape}")
+        moved = warp(image, flow_to(centre_luma, flow_luma(image), height, width))
+        weight = consistency_weight(moved, frame)
+        total += moved * weight
+        weights += weight
+    return total / weights
