@@ -107,20 +107,39 @@ def end_to_end_fps(
     autocast: str | None = None,
     ordered: bool = False,
     depth: int = 4,
+    temporal_radius: int = 0,
 ) -> float:
     """Read, restore (scan Y' + predicted CbCr), convert to ACES2065-1, write DWAA: frames/s.
 
-    The same per-frame work as ``run_inference`` minus the metrics: ``restore_frame_with_aces`` (on CUDA
-    the conversion runs on the GPU and half pixels come back), then the EXR write.
+    The same per-frame work as ``run_inference`` minus the metrics: the model's input is the frame's
+    temporal mean with ``temporal_radius`` neighbours either side (``TemporalInput``, in the reader
+    threads), ``restore_frame_with_aces`` (on CUDA the conversion runs on the GPU and half pixels come
+    back) keeps the scan's luma, then the EXR write.
     """
+    from ..temporal import TemporalInput
     from ..training import restore_frame_with_aces
 
     out_folder.mkdir(parents=True, exist_ok=True)
+    numbers = list(range(1, frames + 1))
+    inputs = TemporalInput(
+        lambda f: read_image(pattern % f, keep_half=device.startswith("cuda")),  # as run_inference reads
+        numbers,
+        temporal_radius,
+        depth + workers,
+    )
+
+    def restore(f: int, item: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        scan, model_in = item
+        luma_from = None if model_in is scan else scan
+        return restore_frame_with_aces(
+            model, model_in, device=device, autocast=autocast, luma_from=luma_from
+        )[1]
+
     started = time.perf_counter()
     run_pipeline(
-        list(range(1, frames + 1)),
-        lambda f: read_image(pattern % f, keep_half=device.startswith("cuda")),  # as run_inference reads
-        lambda f, rgb: restore_frame_with_aces(model, rgb, device=device, autocast=autocast)[1],
+        numbers,
+        inputs,
+        restore,
         lambda f, aces: write_exr(out_folder / f"ML_{f:04d}.exr", aces, ACES2065_1),
         workers=workers,
         depth=depth,

@@ -78,13 +78,14 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     model = build_model(cfg.model_size).to(dev)
     # Same data and start as train(): flat-region masks, global LUT from the closed-form fit.
     usable = [p.mask for p in pairs]
+    whole = pairs  # the start fits every usable pixel (see train)
     pairs = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
     if cfg.initial_weights:
         from ._train import _initial_state
 
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
-        init_global_lut(model, pairs, usable)  # deterministic, so every rank starts alike
+        init_global_lut(model, whole, usable)  # deterministic, so every rank starts alike
     head = DistributedDataParallel(_ChromaHead(model), device_ids=[dev.index] if dev.type == "cuda" else None)
     groups: list[dict[str, Any]] = [
         {"params": [p for n, p in model.named_parameters() if n not in ("lut", "field")]},

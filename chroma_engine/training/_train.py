@@ -137,8 +137,11 @@ def init_global_lut(
     Each channel's input range is measured on the pairs' scans first (``_input_range``: the LUT's
     nodes span the scan's values). The LUT is the least-squares log-shaper fit of the MatchGrade
     baseline, in that stretched domain, with a stiffer prior
-    (``LUT_INIT_SMOOTHNESS``) on the pairs' masks (flat regions). With ``usable`` (the pairs' full
-    training masks) it is then refitted blur-consistently on every usable pixel (``_degradation``).
+    (``LUT_INIT_SMOOTHNESS``) on the pairs' masks. With ``usable`` (the pairs' full training masks) it
+    is then refitted blur-consistently on every usable pixel (``_degradation``). ``train`` passes the
+    usable masks for both: restricting the first fit to flat regions (``flat_mask``) made a worse start
+    once the input was the temporal mean (four 384x288 shots, 400 refit iterations: mean held-out dE00
+    1.405 flattest 60 % vs 1.377 all usable pixels; better on all four).
     The grid then holds the LUT's residual (target - LUT CbCr) averaged over the pairs' masks with a
     wide Gaussian (``FIELD_SIGMA``): what stays put in the frame while the picture moves is uneven
     fading, not picture content.
@@ -221,8 +224,10 @@ def train(
     dev = resolve_device(device if device is not None else cfg.device)
     out = Path(out_dir)
     torch.manual_seed(cfg.seed)
-    # Train where the soft reference is trustworthy: flat regions (see ``flat_mask``).
+    # Train where the soft reference is trustworthy: flat regions (see ``flat_mask``). The closed-form
+    # start fits every usable pixel (``init_global_lut``).
     usable = [p.mask for p in pairs]
+    whole = pairs
     pairs = [dataclasses.replace(p, mask=flat_mask(p.source, p.target, p.mask)) for p in pairs]
     patch = effective_patch(cfg.patch_size, pairs)
     model = build_model(cfg.model_size).to(dev)
@@ -255,7 +260,7 @@ def train(
     elif cfg.initial_weights:
         model.load_state_dict(_initial_state(cfg.initial_weights, job)["model_state"])
     else:
-        reference_blur = init_global_lut(model, pairs, usable)
+        reference_blur = init_global_lut(model, whole, usable)
 
     view = preview if preview is not None else pairs[0]
     crop = preview_crop(view.source.shape)
