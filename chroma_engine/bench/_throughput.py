@@ -111,10 +111,11 @@ def end_to_end_fps(
 ) -> float:
     """Read, restore (scan Y' + predicted CbCr), convert to ACES2065-1, write DWAA: frames/s.
 
-    The same per-frame work as ``run_inference`` minus the metrics: the model's input is the frame's
-    temporal mean with ``temporal_radius`` neighbours either side (``TemporalInput``, in the reader
-    threads), ``restore_frame_with_aces`` (on CUDA the conversion runs on the GPU and half pixels come
-    back) keeps the scan's luma, then the EXR write.
+    The same per-frame work as ``run_inference`` minus the metrics: the reader threads read the frames
+    and compute the optical flows to ``temporal_radius`` neighbours either side (``TemporalInput.stack``);
+    ``restore_frame_with_aces`` makes the temporal mean and runs the model (both on the GPU on CUDA,
+    where the conversion to ACES2065-1 runs too and half pixels come back) and keeps the scan's luma;
+    then the EXR write.
     """
     from ..temporal import TemporalInput
     from ..training import restore_frame_with_aces

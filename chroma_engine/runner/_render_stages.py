@@ -224,12 +224,18 @@ def restore_frames(
     if spec.compile and on_gpu and max(width, height) <= GPU_WHOLE_FRAME:  # tiles would recompile
         model = compile_for_frames(model, height, width, autocast)
 
-    def process(frame: int, item: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        src, model_in = item
-        # On CUDA the ACES2065-1 conversion is made on the GPU too (half pixels come back).
-        restored, aces = restore_frame_with_aces(
-            model, model_in, device=device, autocast=autocast, luma_from=None if model_in is src else src
-        )
+    def process(frame: int, item: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # GPU: the reader threads computed the flows; the temporal mean is made on the GPU next to the
+        # model, as is the ACES2065-1 conversion (half pixels come back). CPU: the mean came with the scan.
+        if on_gpu:
+            src, neighbours, flows = item
+            restored, aces = restore_frame_with_aces(
+                model, src, device=device, autocast=autocast, neighbours=neighbours, flows=flows
+            )
+        else:
+            src, model_in = item
+            luma_from = None if model_in is src else src
+            restored, aces = restore_frame_with_aces(model, model_in, device=device, luma_from=luma_from)
         return src, restored, aces
 
     def write(frame: int, out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
@@ -246,11 +252,12 @@ def restore_frames(
     # CPU: each worker restores its own frames (the model is the bottleneck there).
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     depth = 2 * workers if on_gpu else workers
+    inputs = model_input(ctx, in_flight=depth + workers, keep_half=on_gpu)
     run_pipeline(
         frames,
         # The scan and the model's input (its temporal mean, computed in the reader threads). GPU: half
         # scans stay half up to the GPU (half the bytes to decode into and to copy over).
-        model_input(ctx, in_flight=depth + workers, keep_half=on_gpu),
+        inputs.stack if on_gpu else inputs,
         process,
         write,
         workers=workers,

@@ -4,15 +4,27 @@ The output of the model keeps every frame's own scan luma; only its chroma comes
 picture (see ``_mean`` for the method and the measurements behind it).
 """
 
-from ._mean import CONSISTENCY, FLOW_WIDTH, consistency_weight, flow_to, motion_compensated_mean, warp
+from ._device import mean_on_device, warp_on_device
+from ._mean import (
+    CONSISTENCY,
+    FLOW_WIDTH,
+    coarse_flow,
+    consistency_weight,
+    flow_to,
+    motion_compensated_mean,
+    warp,
+)
 from ._window import TemporalInput
 
 __all__ = [
     "CONSISTENCY",
     "FLOW_WIDTH",
     "TemporalInput",
+    "coarse_flow",
     "consistency_weight",
     "flow_to",
+    "mean_on_device",
     "motion_compensated_mean",
     "warp",
+    "warp_on_device",
 ]

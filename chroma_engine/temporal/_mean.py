@@ -60,12 +60,18 @@ def flow_luma(rgb: np.ndarray) -> np.ndarray:
     return np.clip(np.round(y * 255.0), 0, 255).astype(np.uint8)
 
 
+def coarse_flow(centre_luma: np.ndarray, neighbour_luma: np.ndarray, width: int) -> np.ndarray:
+    """Per-pixel (dx, dy) from the frame to its neighbour at the flow image's size (``flow_luma``), in
+    full-resolution px of a frame ``width`` wide (hxwx2 float32)."""
+    flow = np.asarray(_flow_engine().calc(centre_luma, neighbour_luma, None), dtype=np.float32)  # type: ignore[call-overload]
+    return flow * np.float32(width / flow.shape[1]) if flow.shape[1] != width else flow
+
+
 def flow_to(centre_luma: np.ndarray, neighbour_luma: np.ndarray, height: int, width: int) -> np.ndarray:
     """Per-pixel (dx, dy) from the frame to its neighbour, full resolution HxWx2 float32."""
-    flow = np.asarray(_flow_engine().calc(centre_luma, neighbour_luma, None), dtype=np.float32)  # type: ignore[call-overload]
+    flow = coarse_flow(centre_luma, neighbour_luma, width)
     if flow.shape[:2] != (height, width):
-        scale = width / flow.shape[1]
-        flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) * np.float32(scale)
+        flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
     return flow
 
 
@@ -85,25 +91,36 @@ def consistency_weight(warped: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.exp(-np.square(diff / np.float32(CONSISTENCY)))[..., None].astype(np.float32)
 
 
-def motion_compensated_mean(centre: np.ndarray, neighbours: Sequence[np.ndarray]) -> np.ndarray:
+def motion_compensated_mean(
+    centre: np.ndarray, neighbours: Sequence[np.ndarray], flows: Sequence[np.ndarray] | None = None
+) -> np.ndarray:
     """The frame averaged with its neighbours warped onto it (float32 HxWx3, the frame's own geometry).
 
     Args:
         centre: the frame, HxWx3(+) display-referred R'G'B' (alpha ignored).
         neighbours: other frames of the same shot (same size), in any order; may be empty.
+        flows: per neighbour the frame -> neighbour flow (``coarse_flow`` or ``flow_to``) when already
+            computed; None = computed here.
     """
     frame = np.ascontiguousarray(centre[..., :3], dtype=np.float32)
     if not neighbours:
         return frame
     height, width = frame.shape[:2]
-    centre_luma = flow_luma(frame)
+    centre_luma = flow_luma(frame) if flows is None else None
     total = frame.copy()
     weights = np.ones((height, width, 1), np.float32)
-    for other in neighbours:
+    for index, other in enumerate(neighbours):
         image = np.ascontiguousarray(other[..., :3], dtype=np.float32)
         if image.shape != frame.shape:
             raise ValueError(f"neighbour of shape {image.shape} does not match the frame's {frame.shape}")
-        moved = warp(image, flow_to(centre_luma, flow_luma(image), height, width))
+        if flows is None:
+            assert centre_luma is not None
+            flow = flow_to(centre_luma, flow_luma(image), height, width)
+        else:
+            flow = flows[index]
+            if flow.shape[:2] != (height, width):
+                flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
+        moved = warp(image, flow)
         weight = consistency_weight(moved, frame)
         total += moved * weight
         weights += weight

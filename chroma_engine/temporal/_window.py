@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ._mean import motion_compensated_mean
+from ._mean import coarse_flow, flow_luma, motion_compensated_mean
 
 
 class _Slot:
@@ -22,14 +22,15 @@ class _Slot:
     def __init__(self) -> None:
         self.ready = threading.Event()
         self.value: np.ndarray | None = None
+        self.luma: np.ndarray | None = None  # the flow's luma (``flow_luma``), with a radius > 0
         self.error: BaseException | None = None
 
-    def get(self) -> np.ndarray:
+    def get(self) -> tuple[np.ndarray, np.ndarray | None]:
         self.ready.wait()
         if self.error is not None:
             raise self.error
         assert self.value is not None
-        return self.value
+        return self.value, self.luma
 
 
 class TemporalInput:
@@ -62,7 +63,7 @@ class TemporalInput:
             out += [f for f in (frame - step, frame + step) if f in self._frames]
         return out
 
-    def _get(self, frame: int) -> np.ndarray:
+    def _get(self, frame: int) -> tuple[np.ndarray, np.ndarray | None]:
         with self._lock:
             slot = self._cache.get(frame)
             owner = slot is None
@@ -75,6 +76,7 @@ class TemporalInput:
         if owner:
             try:
                 slot.value = self._read(frame)
+                slot.luma = flow_luma(slot.value) if self.radius else None
             except BaseException as exc:
                 slot.error = exc
                 with self._lock:
@@ -85,10 +87,21 @@ class TemporalInput:
                 slot.ready.set()
         return slot.get()
 
+    def stack(self, frame: int) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """(scan, neighbour scans, frame -> neighbour flows at the flow's resolution in full-resolution px):
+        what the mean is made of, for ``mean_on_device``."""
+        scan, centre_luma = self._get(frame)
+        neighbours, flows = [], []
+        for other in self.neighbours(frame):
+            image, luma = self._get(other)
+            assert centre_luma is not None and luma is not None
+            neighbours.append(image)
+            flows.append(coarse_flow(centre_luma, luma, scan.shape[1]))
+        return scan, neighbours, flows
+
     def __call__(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
-        scan = self._get(frame)
         if self.radius == 0:
+            scan = self._get(frame)[0]
             return scan, scan
-        mean = motion_compensated_mean(scan, [self._get(f) for f in self.neighbours(frame)])
-        # A half scan (GPU renders read EXRs as stored) gets a half model input: half the bytes to copy.
-        return scan, mean.astype(scan.dtype, copy=False) if scan.dtype == np.float16 else mean
+        scan, neighbours, flows = self.stack(frame)
+        return scan, motion_compensated_mean(scan, neighbours, flows)

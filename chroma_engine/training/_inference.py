@@ -13,6 +13,7 @@ import os
 import threading
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -275,6 +276,8 @@ def restore_frame_with_aces(
     autocast: str | None = None,
     tile: int = GPU_WHOLE_FRAME,
     luma_from: np.ndarray | None = None,
+    neighbours: Sequence[np.ndarray] = (),
+    flows: Sequence[np.ndarray] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Restore one frame and convert it for writing: (display R'G'B' float32, ACES2065-1).
 
@@ -283,13 +286,19 @@ def restore_frame_with_aces(
     EXR: the CPU is left with the EXR codec alone. Elsewhere the display result is converted by OCIO
     on the CPU (float32). The display frame is returned too: luma identity and the metrics are
     measured on it, before any encoding. ``luma_from``: as in ``restore_frame`` (the scan, when
-    ``src_rgb`` is the temporal mean).
+    ``src_rgb`` is the temporal mean). ``neighbours`` / ``flows`` (``TemporalInput.stack``): the model's
+    input is ``src_rgb``'s temporal mean with them, made on the model's device (on CUDA next to the
+    model; ``mean_on_device``), and the result keeps ``src_rgb``'s luma.
     """
     from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
+    from ..temporal import mean_on_device, motion_compensated_mean
 
     dev = model_device(model, device)
     height, width = src_rgb.shape[:2]
     if dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
+        if neighbours:
+            luma_from = src_rgb if luma_from is None else luma_from
+            src_rgb = motion_compensated_mean(src_rgb, neighbours, flows)
         display = restore_frame(
             model, src_rgb, device=device, autocast=autocast, tile=tile, luma_from=luma_from
         )
@@ -306,6 +315,17 @@ def restore_frame_with_aces(
     # near 14.5 fps (H100, session 4).
     with _GPU_LOCK, torch.inference_mode():
         x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
+        if neighbours:
+            if scan is None:
+                scan = rgb
+            others = [
+                torch.from_numpy(np.ascontiguousarray(n[..., :3], dtype=wire))
+                .to(dev)
+                .permute(2, 0, 1)[None]
+                .float()
+                for n in neighbours
+            ]
+            x3 = mean_on_device(x3, others, flows)
         out = _run(model, x3, autocast)
         if scan is not None:
             scan_t = torch.from_numpy(scan).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()

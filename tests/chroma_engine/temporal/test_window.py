@@ -60,10 +60,19 @@ def test_a_sequential_render_reads_every_frame_once() -> None:
     assert max(reader.reads.values()) == 1
 
 
-def test_half_scans_give_half_model_inputs() -> None:
+def test_half_scans_are_averaged_in_float32() -> None:
     reader = _Reader(range(1, 4), np.float16)
     scan, model_in = TemporalInput(reader, range(1, 4), 1)(2)
-    assert scan.dtype == model_in.dtype == np.float16
+    assert scan.dtype == np.float16 and model_in.dtype == np.float32
+
+
+def test_the_stack_holds_neighbours_and_their_flows() -> None:
+    reader = _Reader(range(1, 8))
+    window = TemporalInput(reader, range(1, 8), 2)
+    scan, neighbours, flows = window.stack(4)
+    assert [n is reader.images[f] for n, f in zip(neighbours, (3, 5, 2, 6), strict=True)] == [True] * 4
+    assert all(f.shape == (32, 48, 2) and f.dtype == np.float32 for f in flows)
+    np.testing.assert_array_equal(motion_compensated_mean(scan, neighbours, flows), window(4)[1])
 
 
 def test_a_failed_read_is_raised_and_read_again_next_time() -> None:

@@ -233,3 +233,16 @@ def test_a_last_tile_narrower_than_the_blend_band_joins_its_neighbour(
     np.testing.assert_allclose(
         restore_frame(model, frame, tile=tile), restore_frame(model, frame, tile=4096), atol=1e-5
     )
+
+
+def test_restore_with_neighbours_runs_the_model_on_the_temporal_mean() -> None:
+    from chroma_engine.temporal import TemporalInput, motion_compensated_mean
+
+    rng = np.random.default_rng(4)
+    frames = {f: rng.random((40, 52, 3)).astype(np.float32) for f in range(3)}
+    scan, neighbours, flows = TemporalInput(frames.__getitem__, frames, 1).stack(1)
+    model = _random_model()
+    display, _ = restore_frame_with_aces(model, scan, neighbours=neighbours, flows=flows)
+    expected = restore_frame(model, motion_compensated_mean(scan, neighbours, flows), luma_from=scan)
+    np.testing.assert_allclose(display, expected, atol=1e-6)
+    assert np.abs(luma(display) - luma(scan)).max() < 1e-6
