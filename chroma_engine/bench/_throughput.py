@@ -117,7 +117,9 @@ def end_to_end_fps(
     where the conversion to ACES2065-1 runs too and half pixels come back) and keeps the scan's luma;
     then the EXR write.
     """
-    from ..temporal import TemporalInput
+    import torch
+
+    from ..temporal import DeviceFrames, TemporalInput
     from ..training import restore_frame_with_aces
 
     out_folder.mkdir(parents=True, exist_ok=True)
@@ -129,17 +131,30 @@ def end_to_end_fps(
         depth + workers,
     )
 
-    def restore(f: int, item: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        scan, model_in = item
-        luma_from = None if model_in is scan else scan
+    uploaded = DeviceFrames(torch.device(device), temporal_radius)
+
+    def restore(f: int, item: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]) -> np.ndarray:
+        scan, neighbours, flows = item  # as restore_frames on CUDA: the mean is made on the device
+        if not neighbours or not device.startswith("cuda"):
+            return restore_frame_with_aces(
+                model, scan, device=device, autocast=autocast, neighbours=neighbours, flows=flows
+            )[1]
+        uploaded.advance(f)  # in order: each frame goes to the GPU once
+        others = [uploaded.get(n, image) for n, image in zip(inputs.neighbours(f), neighbours, strict=True)]
         return restore_frame_with_aces(
-            model, model_in, device=device, autocast=autocast, luma_from=luma_from
+            model,
+            scan,
+            device=device,
+            autocast=autocast,
+            neighbours=others,
+            flows=flows,
+            on_device=uploaded.get(f, scan),
         )[1]
 
     started = time.perf_counter()
     run_pipeline(
         numbers,
-        inputs,
+        inputs.stack,
         restore,
         lambda f, aces: write_exr(out_folder / f"ML_{f:04d}.exr", aces, ACES2065_1),
         workers=workers,

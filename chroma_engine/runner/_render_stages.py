@@ -15,7 +15,7 @@ from schemas import AlignmentRecord, CropBox, CurationRecord, RenderManifest, Se
 from .._errors import StageError
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
 from ..io import existing_versions, next_version_dir, to_printf, write_exr
-from ..temporal import TemporalInput
+from ..temporal import DeviceFrames, TemporalInput
 from ._context import ShotContext
 from ._evaluation import FrameScorer
 from ._manifest import MANIFEST_NAME, now, verify_sequence, write_manifest
@@ -229,8 +229,18 @@ def restore_frames(
         # model, as is the ACES2065-1 conversion (half pixels come back). CPU: the mean came with the scan.
         if on_gpu:
             src, neighbours, flows = item
+            uploaded.advance(frame)  # in order: each frame goes to the GPU once
+            others = [
+                uploaded.get(f, image) for f, image in zip(inputs.neighbours(frame), neighbours, strict=True)
+            ]
             restored, aces = restore_frame_with_aces(
-                model, src, device=device, autocast=autocast, neighbours=neighbours, flows=flows
+                model,
+                src,
+                device=device,
+                autocast=autocast,
+                neighbours=others,
+                flows=flows,
+                on_device=uploaded.get(frame, src) if others else None,
             )
         else:
             src, model_in = item
@@ -253,6 +263,7 @@ def restore_frames(
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     depth = 2 * workers if on_gpu else workers
     inputs = model_input(ctx, in_flight=depth + workers, keep_half=on_gpu)
+    uploaded = DeviceFrames(model_device(model, device), inputs.radius)
     run_pipeline(
         frames,
         # The scan and the model's input (its temporal mean, computed in the reader threads). GPU: half

@@ -4,7 +4,7 @@ The output of the model keeps every frame's own scan luma; only its chroma comes
 picture (see ``_mean`` for the method and the measurements behind it).
 """
 
-from ._device import mean_on_device, warp_on_device
+from ._device import DeviceFrames, mean_on_device, warp_on_device
 from ._mean import (
     CONSISTENCY,
     FLOW_WIDTH,
@@ -18,6 +18,7 @@ from ._window import TemporalInput
 
 __all__ = [
     "CONSISTENCY",
+    "DeviceFrames",
     "FLOW_WIDTH",
     "TemporalInput",
     "coarse_flow",

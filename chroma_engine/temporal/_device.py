@@ -64,3 +64,30 @@ def mean_on_device(
         total += moved * weight
         weights += weight
     return total / weights
+
+
+class DeviceFrames:
+    """Frames uploaded to a device once and kept while frames still to come can use them as neighbours.
+
+    For an in-order render (the GPU layout of ``restore_frames``): measured on an H100 host, uploading
+    the six neighbours of every frame again held the GPU thread about 0.12 s a frame (5.5 frames/s at 2K).
+    """
+
+    def __init__(self, device: torch.device, radius: int) -> None:
+        self.device = device
+        self.radius = radius
+        self._frames: dict[int, torch.Tensor] = {}
+
+    def get(self, frame: int, image: np.ndarray) -> torch.Tensor:
+        """``image`` (HxWx3(+), half or float) as a 1x3xHxW float32 tensor on the device, uploaded once."""
+        tensor = self._frames.get(frame)
+        if tensor is None:
+            host = torch.from_numpy(np.ascontiguousarray(image[..., :3]))
+            tensor = host.to(self.device, non_blocking=True).permute(2, 0, 1)[None].float()
+            self._frames[frame] = tensor
+        return tensor
+
+    def advance(self, frame: int) -> None:
+        """``frame`` is being rendered: frames more than ``radius`` before it are no longer needed."""
+        for old in [f for f in self._frames if f < frame - self.radius]:
+            del self._frames[old]

@@ -276,8 +276,9 @@ def restore_frame_with_aces(
     autocast: str | None = None,
     tile: int = GPU_WHOLE_FRAME,
     luma_from: np.ndarray | None = None,
-    neighbours: Sequence[np.ndarray] = (),
+    neighbours: Sequence[np.ndarray] | Sequence[torch.Tensor] = (),
     flows: Sequence[np.ndarray] = (),
+    on_device: torch.Tensor | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Restore one frame and convert it for writing: (display R'G'B' float32, ACES2065-1).
 
@@ -288,7 +289,8 @@ def restore_frame_with_aces(
     measured on it, before any encoding. ``luma_from``: as in ``restore_frame`` (the scan, when
     ``src_rgb`` is the temporal mean). ``neighbours`` / ``flows`` (``TemporalInput.stack``): the model's
     input is ``src_rgb``'s temporal mean with them, made on the model's device (on CUDA next to the
-    model; ``mean_on_device``), and the result keeps ``src_rgb``'s luma.
+    model; ``mean_on_device``), and the result keeps ``src_rgb``'s luma. On CUDA the neighbours may
+    be tensors already there (1x3xHxW float32, ``DeviceFrames``), and ``on_device`` ``src_rgb`` itself.
     """
     from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
     from ..temporal import mean_on_device, motion_compensated_mean
@@ -298,14 +300,18 @@ def restore_frame_with_aces(
     if dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
         if neighbours:
             luma_from = src_rgb if luma_from is None else luma_from
-            src_rgb = motion_compensated_mean(src_rgb, neighbours, flows)
+            hosts = [
+                n.permute(0, 2, 3, 1)[0].cpu().numpy() if isinstance(n, torch.Tensor) else n
+                for n in neighbours
+            ]
+            src_rgb = motion_compensated_mean(src_rgb, hosts, flows)
         display = restore_frame(
             model, src_rgb, device=device, autocast=autocast, tile=tile, luma_from=luma_from
         )
         return display, convert(display, REC709_DISPLAY, ACES2065_1)
     # A half frame (a half EXR read as it is stored) goes over as half and becomes float32 on the GPU.
     wire = np.float16 if src_rgb.dtype == np.float16 else np.float32
-    rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=wire)
+    rgb = src_rgb if on_device is not None else np.ascontiguousarray(src_rgb[..., :3], dtype=wire)
     scan = None if luma_from is None else np.ascontiguousarray(luma_from[..., :3], dtype=luma_from.dtype)
     # One frame on the GPU at a time: frame workers interleaving their kernels and transfers on one
     # device only queue behind each other and hold more memory (measured: 16 workers were slower
