@@ -265,6 +265,14 @@ def _reluma_torch(rgb: torch.Tensor, scan: torch.Tensor) -> torch.Tensor:
     return rgb + shift
 
 
+def _on(image: np.ndarray | torch.Tensor, device: torch.device, wire: type) -> torch.Tensor:
+    """A frame as a 1x3xHxW float32 tensor on ``device`` (tensors already there pass through)."""
+    if isinstance(image, torch.Tensor):
+        return image
+    host = torch.from_numpy(np.ascontiguousarray(image[..., :3], dtype=wire))
+    return host.to(device, non_blocking=True).permute(2, 0, 1)[None].float()
+
+
 _GPU_LOCK = threading.Lock()
 
 
@@ -320,21 +328,18 @@ def restore_frame_with_aces(
     # float32 display frame inside the lock took 29 of the 50 ms per 2K frame and capped end to end
     # near 14.5 fps (H100, session 4).
     with _GPU_LOCK, torch.inference_mode():
-        x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
-        if neighbours:
-            if scan is None:
-                scan = rgb
-            others = [
-                torch.from_numpy(np.ascontiguousarray(n[..., :3], dtype=wire))
-                .to(dev)
-                .permute(2, 0, 1)[None]
-                .float()
-                for n in neighbours
-            ]
-            x3 = mean_on_device(x3, others, flows)
-        out = _run(model, x3, autocast)
+        if on_device is not None:
+            x3 = on_device
+        else:
+            x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
+        scan_t = None
         if scan is not None:
             scan_t = torch.from_numpy(scan).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
+        if neighbours:
+            scan_t = x3 if scan_t is None else scan_t
+            x3 = mean_on_device(x3, [_on(n, dev, wire) for n in neighbours], flows)
+        out = _run(model, x3, autocast)
+        if scan_t is not None:
             out = _reluma_torch(out, scan_t)
         aces = display_to_aces_torch(out)[0].permute(1, 2, 0).to(torch.float16).contiguous()
         shown = out[0].permute(1, 2, 0).contiguous()
