@@ -7,7 +7,10 @@ side goes back to linear, Grade, Remove, then ``CopyBBox`` (bbox from the refere
 inputs: 0 = input, 1 = ground truth, 2 = preview (the held-out frame via ``FrameHold``).
 
 04: the whole training-input sequence -> clean-up ``Crop`` -> ``Inference`` (``modelFile`` .cat) ->
-optional ``Reformat`` to the resolution limit -> EXR ``Write`` (16-bit half DWAA, ACES2065-1).
+optional ``Reformat`` to the resolution limit -> EXR ``Write`` (16-bit half DWAA, ACES2065-1). The
+Inference node sees single frames, as CopyCat trained on them; the native engine's model sees each
+frame's temporal mean (``training.temporal_radius``), so a native model meant for this graph is trained
+with radius 0.
 
 05: both sequences lin->log (``OCIOLogConvert``) -> ``MatchGrade`` (Match Graded Source, 3D LUT,
 reference frames = training frames, ``.cube`` out) over the whole sequence -> log->lin -> EXR Write.
