@@ -59,7 +59,7 @@ def _oracle_de00(job, steps: int | None) -> float:  # type: ignore[no-untyped-de
     assert ctx.truth is not None
     curation, alignment = ctx.load_curation(), ctx.load_alignment()
     loaded = load_pairs(ctx, curation, alignment, curation.training_frames)
-    inputs = model_input(ctx)  # the model input the ML column's model had (temporal mean)
+    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as the ML column's model saw
     pairs = [
         TrainingPair(p.frame, inputs(p.frame)[1], ctx.truth.read(p.frame)[..., :3], p.mask) for p in loaded
     ]

@@ -139,16 +139,9 @@ def end_to_end_fps(
             return restore_frame_with_aces(
                 model, scan, device=device, autocast=autocast, neighbours=neighbours, flows=flows
             )[1]
-        uploaded.advance(f)  # in order: each frame goes to the GPU once
-        others = [uploaded.get(n, image) for n, image in zip(inputs.neighbours(f), neighbours, strict=True)]
+        centre, others = uploaded.frame_stack(f, scan, inputs.neighbours(f), neighbours)  # each uploaded once
         return restore_frame_with_aces(
-            model,
-            scan,
-            device=device,
-            autocast=autocast,
-            neighbours=others,
-            flows=flows,
-            on_device=uploaded.get(f, scan),
+            model, scan, device=device, autocast=autocast, neighbours=others, flows=flows, on_device=centre
         )[1]
 
     started = time.perf_counter()

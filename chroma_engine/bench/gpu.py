@@ -52,7 +52,7 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     frames = [*curation.training_frames, curation.preview_frame]
     loaded = load_pairs(ctx, curation, alignment, frames)
     median = job.reference_cleanup.median_size
-    inputs = model_input(ctx)  # as stage 3/4: the temporal mean in, the scan's own luma out
+    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as stage 3/4
     pairs = [
         TrainingPair(
             frame=p.frame,

@@ -76,7 +76,7 @@ def run_training(
     median = ctx.job.reference_cleanup.median_size
     frames = [*curation.training_frames, curation.preview_frame]
     loaded = load_pairs(ctx, curation, alignment, frames)
-    inputs = model_input(ctx)
+    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})
     pairs = [
         TrainingPair(
             frame=p.frame,
@@ -128,11 +128,15 @@ def run_training(
     return model
 
 
-def model_input(ctx: ShotContext, in_flight: int = 1, keep_half: bool = False) -> TemporalInput:
+def model_input(
+    ctx: ShotContext, in_flight: int = 1, keep_half: bool = False, known: dict[int, np.ndarray] | None = None
+) -> TemporalInput:
     """``frame -> (scan, model input)`` for the shot: the model sees each frame's motion-compensated
-    mean with ``job.training.temporal_radius`` neighbours either side (``chroma_engine.temporal``)."""
+    mean with ``job.training.temporal_radius`` neighbours either side (``chroma_engine.temporal``).
+    ``known``: scans already read (e.g. the training pairs'), not read again."""
+    have = known or {}
     return TemporalInput(
-        lambda f: finite(ctx.source.read(f, keep_half=keep_half)),
+        lambda f: have[f] if f in have else finite(ctx.source.read(f, keep_half=keep_half)),
         ctx.job.media.source.frames,
         ctx.job.training.temporal_radius,
         in_flight,
@@ -229,18 +233,10 @@ def restore_frames(
         # model, as is the ACES2065-1 conversion (half pixels come back). CPU: the mean came with the scan.
         if on_gpu:
             src, neighbours, flows = item
-            uploaded.advance(frame)  # in order: each frame goes to the GPU once
-            others = [
-                uploaded.get(f, image) for f, image in zip(inputs.neighbours(frame), neighbours, strict=True)
-            ]
+            # in order: each frame goes to the GPU once
+            centre, others = uploaded.frame_stack(frame, src, inputs.neighbours(frame), neighbours)
             restored, aces = restore_frame_with_aces(
-                model,
-                src,
-                device=device,
-                autocast=autocast,
-                neighbours=others,
-                flows=flows,
-                on_device=uploaded.get(frame, src) if others else None,
+                model, src, device=device, autocast=autocast, neighbours=others, flows=flows, on_device=centre
             )
         else:
             src, model_in = item

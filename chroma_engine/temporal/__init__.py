@@ -4,7 +4,7 @@ The output of the model keeps every frame's own scan luma; only its chroma comes
 picture (see ``_mean`` for the method and the measurements behind it).
 """
 
-from ._device import DeviceFrames, mean_on_device, warp_on_device
+from ._device import DeviceFrames, mean_on_device, to_device, warp_on_device
 from ._mean import (
     CONSISTENCY,
     FLOW_WIDTH,
@@ -26,6 +26,7 @@ __all__ = [
     "flow_to",
     "mean_on_device",
     "motion_compensated_mean",
+    "to_device",
     "warp",
     "warp_on_device",
 ]

@@ -66,6 +66,12 @@ def mean_on_device(
     return total / weights
 
 
+def to_device(image: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A frame (HxWx3(+), half or float) as a 1x3xHxW float32 tensor on ``device`` (copied as stored)."""
+    host = torch.from_numpy(np.ascontiguousarray(image[..., :3]))
+    return host.to(device, non_blocking=True).permute(2, 0, 1)[None].float()
+
+
 class DeviceFrames:
     """Frames uploaded to a device once and kept while frames still to come can use them as neighbours.
 
@@ -82,10 +88,19 @@ class DeviceFrames:
         """``image`` (HxWx3(+), half or float) as a 1x3xHxW float32 tensor on the device, uploaded once."""
         tensor = self._frames.get(frame)
         if tensor is None:
-            host = torch.from_numpy(np.ascontiguousarray(image[..., :3]))
-            tensor = host.to(self.device, non_blocking=True).permute(2, 0, 1)[None].float()
-            self._frames[frame] = tensor
+            tensor = self._frames[frame] = to_device(image, self.device)
         return tensor
+
+    def frame_stack(
+        self, frame: int, scan: np.ndarray, numbers: Sequence[int], neighbours: Sequence[np.ndarray]
+    ) -> tuple[torch.Tensor | None, list[torch.Tensor]]:
+        """(the frame, its neighbours ``numbers``) on the device for ``frame`` rendered in order; (None, [])
+        without neighbours (the frame then goes over as usual)."""
+        self.advance(frame)
+        if not neighbours:
+            return None, []
+        others = [self.get(n, image) for n, image in zip(numbers, neighbours, strict=True)]
+        return self.get(frame, scan), others
 
     def advance(self, frame: int) -> None:
         """``frame`` is being rendered: frames more than ``radius`` before it are no longer needed."""

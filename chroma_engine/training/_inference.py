@@ -265,14 +265,6 @@ def _reluma_torch(rgb: torch.Tensor, scan: torch.Tensor) -> torch.Tensor:
     return rgb + shift
 
 
-def _on(image: np.ndarray | torch.Tensor, device: torch.device, wire: type) -> torch.Tensor:
-    """A frame as a 1x3xHxW float32 tensor on ``device`` (tensors already there pass through)."""
-    if isinstance(image, torch.Tensor):
-        return image
-    host = torch.from_numpy(np.ascontiguousarray(image[..., :3], dtype=wire))
-    return host.to(device, non_blocking=True).permute(2, 0, 1)[None].float()
-
-
 _GPU_LOCK = threading.Lock()
 
 
@@ -301,7 +293,7 @@ def restore_frame_with_aces(
     be tensors already there (1x3xHxW float32, ``DeviceFrames``), and ``on_device`` ``src_rgb`` itself.
     """
     from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
-    from ..temporal import mean_on_device, motion_compensated_mean
+    from ..temporal import mean_on_device, motion_compensated_mean, to_device
 
     dev = model_device(model, device)
     height, width = src_rgb.shape[:2]
@@ -317,10 +309,6 @@ def restore_frame_with_aces(
             model, src_rgb, device=device, autocast=autocast, tile=tile, luma_from=luma_from
         )
         return display, convert(display, REC709_DISPLAY, ACES2065_1)
-    # A half frame (a half EXR read as it is stored) goes over as half and becomes float32 on the GPU.
-    wire = np.float16 if src_rgb.dtype == np.float16 else np.float32
-    rgb = src_rgb if on_device is not None else np.ascontiguousarray(src_rgb[..., :3], dtype=wire)
-    scan = None if luma_from is None else np.ascontiguousarray(luma_from[..., :3], dtype=luma_from.dtype)
     # One frame on the GPU at a time: frame workers interleaving their kernels and transfers on one
     # device only queue behind each other and hold more memory (measured: 16 workers were slower
     # than 4 without this); the codec work of the other frames goes on meanwhile. Both results go back
@@ -328,16 +316,13 @@ def restore_frame_with_aces(
     # float32 display frame inside the lock took 29 of the 50 ms per 2K frame and capped end to end
     # near 14.5 fps (H100, session 4).
     with _GPU_LOCK, torch.inference_mode():
-        if on_device is not None:
-            x3 = on_device
-        else:
-            x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
-        scan_t = None
-        if scan is not None:
-            scan_t = torch.from_numpy(scan).to(dev, non_blocking=True).permute(2, 0, 1)[None].float()
+        # A half frame (a half EXR read as it is stored) goes over as half and becomes float32 there.
+        x3 = on_device if on_device is not None else to_device(src_rgb, dev)
+        scan_t = None if luma_from is None else to_device(luma_from, dev)
         if neighbours:
             scan_t = x3 if scan_t is None else scan_t
-            x3 = mean_on_device(x3, [_on(n, dev, wire) for n in neighbours], flows)
+            others = [n if isinstance(n, torch.Tensor) else to_device(n, dev) for n in neighbours]
+            x3 = mean_on_device(x3, others, flows)
         out = _run(model, x3, autocast)
         if scan_t is not None:
             out = _reluma_torch(out, scan_t)
