@@ -9,6 +9,7 @@ as ``motion_compensated_mean`` (tested equal away from the frame border).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import cv2
@@ -83,13 +84,15 @@ class DeviceFrames:
         self.device = device
         self.radius = radius
         self._frames: dict[int, torch.Tensor] = {}
+        self._lock = threading.Lock()  # frame workers may share one (``run_pipeline(ordered=False)``)
 
     def get(self, frame: int, image: np.ndarray) -> torch.Tensor:
         """``image`` (HxWx3(+), half or float) as a 1x3xHxW float32 tensor on the device, uploaded once."""
-        tensor = self._frames.get(frame)
-        if tensor is None:
-            tensor = self._frames[frame] = to_device(image, self.device)
-        return tensor
+        with self._lock:
+            tensor = self._frames.get(frame)
+            if tensor is None:
+                tensor = self._frames[frame] = to_device(image, self.device)
+            return tensor
 
     def frame_stack(
         self, frame: int, scan: np.ndarray, numbers: Sequence[int], neighbours: Sequence[np.ndarray]
@@ -104,5 +107,6 @@ class DeviceFrames:
 
     def advance(self, frame: int) -> None:
         """``frame`` is being rendered: frames more than ``radius`` before it are no longer needed."""
-        for old in [f for f in self._frames if f < frame - self.radius]:
-            del self._frames[old]
+        with self._lock:
+            for old in [f for f in self._frames if f < frame - self.radius]:
+                del self._frames[old]

@@ -29,8 +29,11 @@ import numpy as np
 
 from ..colour import luma
 
-#: Widest luma image the optical flow is computed on (larger frames are area-downscaled first).
-FLOW_WIDTH = 1024
+#: Widest luma image the optical flow is computed on (larger frames are area-downscaled first). At 2K
+#: (H200 host, docs/bench/temporal_flow_width_h200.json): held-out dE00 after 2000 steps 0.933 at 512
+#: px, 0.937 at 768 and 1024, while six flows a frame at 1024 px kept the render near 0.88x the EXR
+#: read+write rate and 512 px reached it (docs/bench/temporal_probe_h200.json).
+FLOW_WIDTH = 512
 #: Tolerance of the warped neighbour's smoothed absolute difference (sum over R'G'B', 0-1 display).
 #: Grain differences are about 0.01-0.03, misregistered edges 0.1 and more.
 CONSISTENCY = 0.1
@@ -51,12 +54,20 @@ def _flow_engine() -> cv2.DISOpticalFlow:
 
 
 def flow_luma(rgb: np.ndarray) -> np.ndarray:
-    """8-bit smoothed Y' of a display R'G'B' frame, area-downscaled to at most ``FLOW_WIDTH`` wide."""
-    y = cv2.GaussianBlur(np.ascontiguousarray(luma(rgb[..., :3]), dtype=np.float32), (0, 0), FLOW_SMOOTH)
-    height, width = y.shape
+    """8-bit smoothed Y' of a display R'G'B' frame, area-downscaled to at most ``FLOW_WIDTH`` wide.
+
+    A wider frame is downscaled before the luma and the blur (whose sigma is scaled with it): on a 2K
+    half scan, NumPy's half arithmetic made the full-size luma take 144 ms a frame (H200 host) and
+    capped the temporal render.
+    """
+    height, width = rgb.shape[:2]
+    image = np.ascontiguousarray(rgb[..., :3], dtype=np.float32)
+    sigma = FLOW_SMOOTH
     if width > FLOW_WIDTH:
         size = (FLOW_WIDTH, max(1, round(height * FLOW_WIDTH / width)))
-        y = cv2.resize(y, size, interpolation=cv2.INTER_AREA)
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        sigma *= FLOW_WIDTH / width
+    y = cv2.GaussianBlur(np.ascontiguousarray(luma(image), dtype=np.float32), (0, 0), sigma)
     return np.clip(np.round(y * 255.0), 0, 255).astype(np.uint8)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from chroma_engine.temporal import flow_to, motion_compensated_mean, warp
-from chroma_engine.temporal._mean import flow_luma
+from chroma_engine.temporal._mean import FLOW_WIDTH, flow_luma
 
 
 def _scene(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:
@@ -75,10 +75,19 @@ def test_flow_of_a_large_frame_is_computed_small_and_scaled_up() -> None:
     scene = cv2.resize(_scene(seed=5), (1400, 1000), interpolation=cv2.INTER_CUBIC)
     centre = np.ascontiguousarray(scene[:, :1300])
     neighbour = np.ascontiguousarray(scene[:, 6:1306])
-    assert flow_luma(centre).shape == (round(1000 * 1024 / 1300), 1024)
+    assert flow_luma(centre).shape == (round(1000 * FLOW_WIDTH / 1300), FLOW_WIDTH)
     flow = flow_to(flow_luma(centre), flow_luma(neighbour), 1000, 1300)
     assert flow.shape == (1000, 1300, 2)
     assert abs(float(np.median(flow[100:-100, 100:-100, 0])) + 6.0) < 0.7  # content moved left, full-res px
+
+
+def test_a_half_frame_gives_the_same_flow_luma_as_its_float_form() -> None:
+    frame = cv2.resize(_scene(seed=8), (1300, 1000), interpolation=cv2.INTER_CUBIC)
+    half = frame.astype(np.float16)  # how a GPU render reads a half EXR
+    got = flow_luma(half).astype(int)
+    expected = flow_luma(half.astype(np.float32)).astype(int)
+    assert got.shape == (round(1000 * FLOW_WIDTH / 1300), FLOW_WIDTH)
+    assert np.abs(got - expected).max() == 0
 
 
 def test_a_mismatched_neighbour_falls_back_to_the_frame() -> None:
