@@ -54,7 +54,7 @@ def bench_realdata(case: Path, out_dir: Path, steps: int = 800) -> tuple[list[st
     from ..colour import recombine
     from ..matchgrade import fit_lut
     from ..metrics import chroma_distance, delta_e00, luma_identity
-    from ..training import TrainingPair, ground_truth, load_model, restore_frame, train
+    from ..training import load_model, reference_pair, restore_frame, train
 
     files = {name: case / f"{name}.png" for name in ("scan", "reference", "copycat_result")}
     missing = [str(p) for p in files.values() if not p.is_file()]
@@ -71,7 +71,7 @@ def bench_realdata(case: Path, out_dir: Path, steps: int = 800) -> tuple[list[st
 
     work = out_dir / "realdata_work"
     job = _single_frame_job(work, steps)
-    pair = TrainingPair(frame=1503, source=scan, target=ground_truth(scan, warped_ref, 10), mask=mask)
+    pair = reference_pair(1503, scan, scan, warped_ref, 10, mask)
     started = time.perf_counter()
     result = train(job, [pair], pair, work / "train", steps=steps, resume=False)
     train_s = time.perf_counter() - started

@@ -29,7 +29,7 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     from ..runner._prep_stages import load_pairs, run_alignment, run_curation
     from ..runner._render_stages import model_input
     from ..synth import synthesize_shot
-    from ..training import TrainingPair, ground_truth, restore_frame, train
+    from ..training import reference_pair, restore_frame, train
 
     synthesize_shot(out / "shot", frames=12, width=width, height=height, severity="severe", seed=1)
     job = load_job(out / "shot" / "job.json")
@@ -54,13 +54,7 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     median = job.reference_cleanup.median_size
     inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as stage 3/4
     pairs = [
-        TrainingPair(
-            frame=p.frame,
-            source=inputs(p.frame)[1],
-            target=ground_truth(p.source, p.reference, median),
-            mask=p.mask,
-        )
-        for p in loaded
+        reference_pair(p.frame, inputs(p.frame)[1], p.source, p.reference, median, p.mask) for p in loaded
     ]
     held = [f for f in job.media.source.frames if f not in curation.training_frames][::3][:3]
     truths = {f: ctx.truth.read(f) for f in held}  # type: ignore[union-attr]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -20,7 +20,10 @@ from ._context import ShotContext
 from ._evaluation import FrameScorer
 from ._manifest import MANIFEST_NAME, now, verify_sequence, write_manifest
 from ._pipeline import run_pipeline
-from ._prep_stages import finite, load_pairs
+from ._prep_stages import FramePair, finite, load_pairs
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..training import TrainingPair
 
 Progress = Callable[[str, int, int], None]
 #: Frame worker threads of the render stages (OIIO releases the GIL while it encodes and decodes).
@@ -70,22 +73,11 @@ def run_training(
     The model's input is each pair's temporal mean (``job.training.temporal_radius``); the ground truth
     keeps the scan's own Y'.
     """
-    from ..training import TrainingPair, ground_truth, train
+    from ..training import train
 
     started = now()
-    median = ctx.job.reference_cleanup.median_size
     frames = [*curation.training_frames, curation.preview_frame]
-    loaded = load_pairs(ctx, curation, alignment, frames)
-    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})
-    pairs = [
-        TrainingPair(
-            frame=p.frame,
-            source=inputs(p.frame)[1],
-            target=ground_truth(p.source, p.reference, median),
-            mask=p.mask,
-        )
-        for p in loaded
-    ]
+    pairs = reference_pairs(ctx, load_pairs(ctx, curation, alignment, frames))
     folder = training_folder(ctx)
     result = train(
         ctx.job,
@@ -141,6 +133,19 @@ def model_input(
         ctx.job.training.temporal_radius,
         in_flight,
     )
+
+
+def reference_pairs(ctx: ShotContext, loaded: list[FramePair]) -> list[TrainingPair]:
+    """Training pairs of loaded scans and references, as stage 3 trains on them: the model input is the
+    temporal mean (``model_input``), the target the scan's Y' with the median-cleaned reference's CbCr,
+    the reference's blown highlights marked (``reference_pair``)."""
+    from ..training import reference_pair
+
+    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})
+    median = ctx.job.reference_cleanup.median_size
+    return [
+        reference_pair(p.frame, inputs(p.frame)[1], p.source, p.reference, median, p.mask) for p in loaded
+    ]
 
 
 def _output_sequence(ctx: ShotContext, folder: Path, naming: str) -> tuple[str, SequenceRef]:

@@ -61,7 +61,7 @@ def flow_luma(rgb: np.ndarray) -> np.ndarray:
     capped the temporal render.
     """
     height, width = rgb.shape[:2]
-    image = np.ascontiguousarray(rgb[..., :3], dtype=np.float32)
+    image: np.ndarray = np.ascontiguousarray(rgb[..., :3], dtype=np.float32)
     sigma = FLOW_SMOOTH
     if width > FLOW_WIDTH:
         size = (FLOW_WIDTH, max(1, round(height * FLOW_WIDTH / width)))

@@ -9,9 +9,19 @@ from ._inference import export_torchscript, load_model, resolve_device, restore_
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
 from ._train import TrainingResult, checkpoint_path, newest_checkpoint, train
-from ._truth import FLAT_KEEP, TrainingPair, flat_mask, gamut_fit_chroma, ground_truth
+from ._truth import (
+    BLOWN_LEVEL,
+    FLAT_KEEP,
+    TrainingPair,
+    blown_highlights,
+    flat_mask,
+    gamut_fit_chroma,
+    ground_truth,
+    reference_pair,
+)
 
 __all__ = [
+    "BLOWN_LEVEL",
     "ChromaNet",
     "FLAT_KEEP",
     "MODEL_SIZES",
@@ -19,6 +29,7 @@ __all__ = [
     "TrainingPair",
     "TrainingResult",
     "bench_median",
+    "blown_highlights",
     "build_model",
     "checkpoint_path",
     "export_torchscript",
@@ -31,6 +42,7 @@ __all__ = [
     "median_clean",
     "newest_checkpoint",
     "parameter_count",
+    "reference_pair",
     "resolve_device",
     "restore_frame",
     "restore_frame_with_aces",

@@ -28,12 +28,15 @@ class TrainingPair:
         source: the scan, float32 HxWx3 display-referred R'G'B' (the model input).
         target: ground truth, float32 HxWx3 (``ground_truth`` of the source and warped reference).
         mask: bool HxW, True where the pixel may be learned from; None = every pixel.
+        blown: bool HxW, True where the reference's highlights are blown out (``blown_highlights``):
+            its chroma there is no information, only the clip; None = nowhere.
     """
 
     frame: int
     source: np.ndarray
     target: np.ndarray
     mask: np.ndarray | None = None
+    blown: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.source.ndim != 3 or self.source.shape[2] < 3:
@@ -43,8 +46,12 @@ class TrainingPair:
                 f"frame {self.frame}: target {self.target.shape[:2]} != source {self.source.shape[:2]}",
                 hint="warp the reference into source geometry before building the ground truth",
             )
-        if self.mask is not None and self.mask.shape != self.source.shape[:2]:
-            raise StageError(f"frame {self.frame}: mask {self.mask.shape} != source {self.source.shape[:2]}")
+        for name in ("mask", "blown"):
+            value = getattr(self, name)
+            if value is not None and value.shape != self.source.shape[:2]:
+                raise StageError(
+                    f"frame {self.frame}: {name} {value.shape} != source {self.source.shape[:2]}"
+                )
 
 
 def gamut_fit_chroma(y: np.ndarray, cbcr: np.ndarray) -> np.ndarray:
@@ -95,6 +102,42 @@ def ground_truth(src: np.ndarray, ref_warped: np.ndarray, median_size: int = 10)
     ycc = np.concatenate([y[..., None], cbcr], axis=-1).astype(np.float64)
     rgb = np.einsum("...k,ck->...c", ycc, from_ycc.astype(np.float64))
     return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+#: A reference pixel whose brightest R'G'B' channel reaches this is taken as blown out (clipped white).
+BLOWN_LEVEL = 0.98
+
+
+def blown_highlights(reference: np.ndarray) -> np.ndarray:
+    """Bool HxW: where the reference (in source geometry, before the median clean-up) is blown out.
+
+    A video reference graded brighter than the film clips its highlights: the colour there is whatever
+    survived the clip, mostly none, and the reference's softness spreads that loss around them (see
+    ``_degradation``, which leaves these pixels and a margin out of its fit). Measured on the severe
+    synthetic shot: the reference's brightest channel is >= 0.98 on 78 % of the pixels whose true Y' is
+    above 0.93, where the start predicted a tenth of the true chroma (the fit on TRUTH: 0.88).
+    """
+    ref = np.nan_to_num(np.asarray(reference[..., :3], dtype=np.float32))
+    return np.asarray(ref.max(axis=-1) >= BLOWN_LEVEL)
+
+
+def reference_pair(
+    frame: int,
+    model_input: np.ndarray,
+    scan: np.ndarray,
+    reference: np.ndarray,
+    median_size: int,
+    mask: np.ndarray | None = None,
+) -> TrainingPair:
+    """The training pair of a scan and its reference (in source geometry): target ``ground_truth``, the
+    reference's blown highlights marked; ``model_input`` is the scan or its temporal mean."""
+    return TrainingPair(
+        frame=frame,
+        source=model_input,
+        target=ground_truth(scan, reference, median_size),
+        mask=mask,
+        blown=blown_highlights(reference),
+    )
 
 
 #: Fraction of usable pixels kept by ``flat_mask``: the flattest 60 % (measured best on the severe

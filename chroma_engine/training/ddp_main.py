@@ -19,16 +19,12 @@ from pathlib import Path
 def _pairs(job):  # type: ignore[no-untyped-def]
     from chroma_engine.runner import ShotContext
     from chroma_engine.runner._prep_stages import load_pairs
-    from chroma_engine.training import TrainingPair, ground_truth
+    from chroma_engine.runner._render_stages import reference_pairs
 
     ctx = ShotContext.from_job(job)
     curation, alignment = ctx.load_curation(), ctx.load_alignment()
-    median = job.reference_cleanup.median_size
     loaded = load_pairs(ctx, curation, alignment, list(curation.training_frames))
-    pairs = [
-        TrainingPair(p.frame, p.source, ground_truth(p.source, p.reference, median), p.mask) for p in loaded
-    ]
-    return ctx, pairs
+    return ctx, reference_pairs(ctx, loaded)  # the temporal-mean input and blown highlights, as stage 3
 
 
 def _out_dir(ctx) -> Path:  # type: ignore[no-untyped-def]

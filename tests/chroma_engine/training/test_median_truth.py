@@ -8,7 +8,15 @@ from scipy.ndimage import median_filter
 
 from chroma_engine import StageError
 from chroma_engine.colour import luma, rgb_to_ycbcr
-from chroma_engine.training import TrainingPair, gamut_fit_chroma, ground_truth, median_accuracy, median_clean
+from chroma_engine.training import (
+    TrainingPair,
+    blown_highlights,
+    gamut_fit_chroma,
+    ground_truth,
+    median_accuracy,
+    median_clean,
+    reference_pair,
+)
 from chroma_engine.training._median import film_like_frame, oiio_median
 
 
@@ -88,3 +96,28 @@ def test_training_pair_validates_shapes():
         TrainingPair(7, src, np.zeros((8, 9, 3), np.float32))
     with pytest.raises(StageError):
         TrainingPair(7, src, src, mask=np.ones((4, 4), bool))
+    with pytest.raises(StageError, match="blown"):
+        TrainingPair(7, src, src, blown=np.ones((8, 4), bool))
+
+
+def test_blown_highlights_are_where_the_reference_clips_white():
+    ref = np.full((6, 8, 3), 0.5, np.float32)
+    ref[0, 0] = (1.0, 0.99, 0.97)  # clipped white, a little colour left
+    ref[1, 1] = (0.99, 0.6, 0.4)  # a saturated highlight with one channel clipped
+    ref[2, 2] = (0.95, 0.95, 0.95)  # bright, not clipped
+    ref[3, 3] = (np.nan, 0.2, 0.2)  # unreadable: not evidence of a clip
+    blown = blown_highlights(ref)
+    assert blown.dtype == bool and blown.shape == (6, 8)
+    assert sorted(zip(*np.nonzero(blown), strict=True)) == [(0, 0), (1, 1)]
+
+
+def test_reference_pair_builds_the_target_and_marks_the_blown_highlights():
+    rng = np.random.default_rng(3)
+    scan = rng.uniform(0.1, 0.8, (16, 20, 3)).astype(np.float32)
+    ref = rng.uniform(0.1, 0.9, (16, 20, 3)).astype(np.float32)
+    ref[:4] = 1.0
+    mean = scan * 0.9  # a model input other than the scan (the temporal mean)
+    pair = reference_pair(5, mean, scan, ref, 0, np.ones((16, 20), bool))
+    assert pair.frame == 5 and pair.source is mean
+    np.testing.assert_array_equal(pair.target, ground_truth(scan, ref, 0))
+    assert pair.blown is not None and pair.blown[:4].all() and not pair.blown[4:].any()
