@@ -27,9 +27,9 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     from ..metrics import delta_e00
     from ..runner import ShotContext
     from ..runner._prep_stages import load_pairs, run_alignment, run_curation
-    from ..runner._render_stages import model_input
+    from ..runner._render_stages import model_input, reference_pairs
     from ..synth import synthesize_shot
-    from ..training import reference_pair, restore_frame, train
+    from ..training import restore_frame, train
 
     synthesize_shot(out / "shot", frames=12, width=width, height=height, severity="severe", seed=1)
     job = load_job(out / "shot" / "job.json")
@@ -51,11 +51,8 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     alignment = run_alignment(ctx, curation)
     frames = [*curation.training_frames, curation.preview_frame]
     loaded = load_pairs(ctx, curation, alignment, frames)
-    median = job.reference_cleanup.median_size
     inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as stage 3/4
-    pairs = [
-        reference_pair(p.frame, inputs(p.frame)[1], p.source, p.reference, median, p.mask) for p in loaded
-    ]
+    pairs = reference_pairs(ctx, loaded, inputs)
     held = [f for f in job.media.source.frames if f not in curation.training_frames][::3][:3]
     truths = {f: ctx.truth.read(f) for f in held}  # type: ignore[union-attr]
     sources = {f: inputs(f) for f in held}
@@ -86,7 +83,7 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
 
     lut = fit_lut(
         [p.source for p in loaded[:-1]],
-        [median_clean(p.reference, median) for p in loaded[:-1]],
+        [median_clean(p.reference, job.reference_cleanup.median_size) for p in loaded[:-1]],
         [p.mask for p in loaded[:-1]],
         size=job.matchgrade.lut_size,
         log=True,

@@ -135,13 +135,16 @@ def model_input(
     )
 
 
-def reference_pairs(ctx: ShotContext, loaded: list[FramePair]) -> list[TrainingPair]:
+def reference_pairs(
+    ctx: ShotContext, loaded: list[FramePair], inputs: TemporalInput | None = None
+) -> list[TrainingPair]:
     """Training pairs of loaded scans and references, as stage 3 trains on them: the model input is the
-    temporal mean (``model_input``), the target the scan's Y' with the median-cleaned reference's CbCr,
-    the reference's blown highlights marked (``reference_pair``)."""
+    temporal mean (``model_input``; ``inputs`` when the caller keeps one for other frames too), the
+    target the scan's Y' with the median-cleaned reference's CbCr, the reference's blown highlights
+    marked (``reference_pair``)."""
     from ..training import reference_pair
 
-    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})
+    inputs = inputs or model_input(ctx, known={p.frame: p.source for p in loaded})
     median = ctx.job.reference_cleanup.median_size
     return [
         reference_pair(p.frame, inputs(p.frame)[1], p.source, p.reference, median, p.mask) for p in loaded
