@@ -223,8 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     # The target's baseline: pure EXR read + write, no colour conversion at all. End to end runs the
     # production layout (``run_inference`` on CUDA: the model in one thread, 16 reader/encoder
     # threads, 32 frames in flight, cuDNN's default algorithms) with each ``job.inference`` setting.
-    # Host load drifts (measured: the same pass 13-18 fps from run to run, and 14.3-18.1 fps within
-    # one lease), so all are measured in alternation, three times, and the best of each is compared;
+    # Host load drifts (measured: the same pass 13-18 fps from run to run, and 14.3-18.1 fps on one
+    # host), so all are measured in alternation, three times, and the best of each is compared;
     # every pass is kept in the record.
     # name: (model, autocast, temporal radius); all with the model in one thread, x16, depth 32. The
     # job default reads 7 frames per output frame (training.temporal_radius 3: the flows and warps of

@@ -260,9 +260,7 @@ def restore_frames(
         _write_output(ctx, folder, pattern, frame, apply_cleanup(restored, box), apply_cleanup(aces, box))
 
     # GPU: the model runs in this thread, fed and drained by a pool that reads, scores and encodes
-    # (2K on an H100 with cuDNN's default algorithms, best of 3: 0.90x the pure EXR read+write rate in
-    # gpu_h100_v13, 1.13x in cudnn_benchmark_probe_h100, and 1-12 % ahead of 16 frame workers each
-    # calling the model; docs/bench/).
+    # (at 2K on an H100 this layout ran 1-12 % ahead of 16 frame workers each calling the model).
     # CPU: each worker restores its own frames (the model is the bottleneck there).
     workers = max(io_workers, min(GPU_IO_WORKERS, os.cpu_count() or 2)) if on_gpu else io_workers
     depth = 2 * workers if on_gpu else workers

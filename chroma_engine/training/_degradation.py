@@ -46,29 +46,18 @@ WORK_WIDTH = 512
 SIGMAS: tuple[float, ...] = tuple(float(s) for s in np.arange(0.0, 12.01, 0.5))
 #: Weight of the second-difference prior against the mean squared CbCr error. The LUT's axes are the
 #: stretched input ranges (``_input_range``), so a node spans fewer stops than on the plain shaper and
-#: the same physical smoothness needs a larger weight (about the stretch squared per axis). Held-out dE00
-#: of the start on four 384x288 shots (severe seeds 0 and 3, extreme, mild) at 1e-4 / 3e-4 / 6e-4:
-#: mean 1.741 / 1.712 / 1.713 (better on three, severe seed 3 worse by 0.009); before the stretch 1e-4
-#: was best (1e-3: 1.87, 1e-4: 1.82). With the truth itself as the reference 3e-4 costs 0.03 (1.37 ->
-#: 1.40): a stiffer LUT trades fit for robustness to the soft reference. (Those shots' TRUTH predated
-#: the lossless TRUTH; against the lossless one, 1e-4 / 3e-4: mean 1.758 / 1.730, the same three better.)
+#: the same physical smoothness needs a larger weight (about the stretch squared per axis). A stiffer
+#: LUT trades fit for robustness to the soft reference; 3e-4 scored best of 1e-4 / 3e-4 / 6e-4 on four
+#: synthetic shots (docs/experiments.md).
 PRIOR = 3e-4
-#: L-BFGS iterations. Not converged at 60: with the temporal-mean input, held-out dE00 of the start on
-#: four 384x288 shots (severe seeds 0 and 3, extreme, mild) at 60 / 200 / 400 iterations: mean 1.440 /
-#: 1.415 / 1.405 (severe seed 3: 1.151 / 1.065 / 1.044; mild 1.240 / 1.245 / 1.255; severe seed 0 at
-#: 800: 1.506 vs 1.499 at 400). About 0.1 s an iteration at 384x288 on a 2-core CPU.
+#: L-BFGS iterations: the refit has not converged at 60; 400 scored best of 60 / 200 / 400 on four
+#: synthetic shots (800 was no better). About 0.1 s an iteration at 384x288 on a 2-core CPU.
 ITERATIONS = 400
 #: Full-resolution pixels around the reference's blown highlights (``blown_highlights``) left out of
-#: the cost too: the reference's softness spreads the clip's loss of colour into them. A working pixel
-#: is left out when more than ``BLOWN_SHARE`` of its k x k block is. Held-out dE00 of the start on four
-#: 384x288 shots (severe seeds 0 and 3, extreme, mild), blown pixels kept / left out with a margin of
-#: 1 px: 1.4948 / 1.4488, 0.9616 / 0.9606, 1.8145 / 1.7907, 1.2328 / 1.1848 (mean 1.376 -> 1.346).
-#: Severe seed 0 by margin: 0 px 1.4910, 1 px 1.4488, 2 px 1.4673, 3 px 1.5075, 6 px 1.550 (a wider
-#: margin also drops the bright colours next to the clip, which nothing else shows). On the GPU
-#: benchmark's 2048x1556 shot (k = 4) a margin of working pixels instead overshot: kept 0.965, 1 working
-#: px (4 px) 1.02-1.09, blown blocks alone 0.907 (``docs/bench/blown_2k_probe_h200.json``). Not kept:
-#: a level of 0.95 (2 px: 1.536), leaving out dark clips too (a channel <= 0.02: 1.4874 at 0 px, 1.585
-#: at 2 px), and leaving blown pixels out of the first fit and the grid as well (1.5813).
+#: the cost too: the reference's softness spreads the clip's loss of colour into them, while a wider
+#: margin also drops the bright colours next to the clip. The margin is counted in full-resolution
+#: pixels so it means the same at every frame size (docs/bench/blown_2k_probe_h200.json). A working
+#: pixel is left out when more than ``BLOWN_SHARE`` of its k x k block is.
 BLOWN_MARGIN = 1
 BLOWN_SHARE = 0.5
 

@@ -77,8 +77,7 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device | None =
         raise TrainingError(f"{source}: model file not found", hint="train the shot first")
     # cudnn.benchmark stays as the caller set it (off by default): its plan cache is per thread, so
     # every new frame worker re-benchmarks every convolution (H100, 2K: 370 vs 30 ms per frame with
-    # 16 fresh workers), and end to end was slower with it even with the model in one thread
-    # (docs/bench/gpu_h100_v13.md).
+    # 16 fresh workers), and end to end is slower with it even with the model in one thread.
     dev = resolve_device(device)
     if _is_torchscript(source):
         return torch.jit.load(str(source), map_location=dev).eval()
@@ -313,8 +312,8 @@ def restore_frame_with_aces(
     # device only queue behind each other and hold more memory (measured: 16 workers were slower
     # than 4 without this); the codec work of the other frames goes on meanwhile. Both results go back
     # into pinned host memory asynchronously and are waited for after the lock: a pageable copy of the
-    # float32 display frame inside the lock took 29 of the 50 ms per 2K frame and capped end to end
-    # near 14.5 fps (H100, session 4).
+    # float32 display frame inside the lock takes 29 of the 50 ms per 2K frame (H100) and caps end to
+    # end near 14.5 fps.
     with _GPU_LOCK, torch.inference_mode():
         # A half frame (a half EXR read as it is stored) goes over as half and becomes float32 there.
         x3 = on_device if on_device is not None else to_device(src_rgb, dev)

@@ -139,8 +139,8 @@ def init_global_lut(
     baseline, in that stretched domain, with a stiffer prior
     (``LUT_INIT_SMOOTHNESS``) on the pairs' masks. With ``usable`` (the pairs' full training masks) it
     is then refitted blur-consistently on every usable pixel (``_degradation``). ``train`` passes the
-    usable masks for both: restricting the first fit to flat regions (``flat_mask``) made a worse start
-    once the input was the temporal mean (four 384x288 shots, 400 refit iterations: mean held-out dE00
+    usable masks for both: on the temporal-mean input, restricting the first fit to flat regions
+    (``flat_mask``) makes a worse start (four 384x288 shots, 400 refit iterations: mean held-out dE00
     1.405 flattest 60 % vs 1.377 all usable pixels; better on all four).
     The grid then holds the LUT's residual (target - LUT CbCr) averaged over the pairs' masks with a
     wide Gaussian (``FIELD_SIGMA``): what stays put in the frame while the picture moves is uneven

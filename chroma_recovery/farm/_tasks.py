@@ -80,7 +80,7 @@ def run_train(
 
 
 def pin_model(job: ShotJob, session_dir: str | os.PathLike[str]) -> Path:
-    """Copy the newest finished model into the session folder; every chunk of this session uses it."""
+    """Copy the newest finished model into the OpenJD session folder; every chunk run there uses it."""
     from chroma_engine.runner import ShotContext, latest_model
 
     source = latest_model(ShotContext.from_job(job))
