@@ -26,6 +26,7 @@ SKIP_DIRS = {
     ".whl",
     ".gl",
     ".device_out",
+    "shared",  # reference data next to a checkout, not the project's files
 }
 #: Wording of development history (OpenJD's own "session" is a different thing and does not match).
 HISTORY = re.compile(r"session ?[0-9]|(?:this|last|next|earlier) session", re.IGNORECASE)
@@ -77,9 +78,10 @@ def test_readme_setup_commands_are_what_ci_runs() -> None:
     assert _setup_section_commands() == ci
 
 
-def test_bench_paths_in_docs_exist() -> None:
+def test_bench_paths_in_docs_and_code_exist() -> None:
+    code = [p for p in _project_files() if p.suffix == ".py" and p != Path(__file__).resolve()]
     missing = []
-    for doc in _docs():
+    for doc in [*_docs(), *code]:
         for name in BENCH_PATH.findall(doc.read_text()):
             if not (BENCH / name).is_file():
                 missing.append(f"{doc.relative_to(REPO)}: docs/bench/{name}")
