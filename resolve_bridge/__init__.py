@@ -1,12 +1,15 @@
-"""Bridge between DaVinci Resolve and chroma-recovery: frame maths, errors, simulator, menu-script logic.
+"""Bridge between DaVinci Resolve and chroma-recovery: the code that runs inside Resolve.
 
-Nothing here imports ``DaVinciResolveScript`` at module level; the package imports in plain CPython.
-The Resolve simulator used by the tests lives in :mod:`resolve_bridge.simulator`.
+Standard library only, CPython 3.8 or later: Resolve runs the menu scripts with whatever Python it
+finds. Everything that needs pydantic, OpenImageIO, OpenTimelineIO or the engine is asked of the
+``chroma-recovery`` tool through :class:`ToolClient` (host protocol, :mod:`resolve_bridge._tool`).
+Nothing here imports ``DaVinciResolveScript`` at module level. The Resolve simulator used by the
+tests lives in :mod:`resolve_bridge.simulator`.
 """
 
-from ._config import CONFIG_ENV, BridgeConfig, default_config_path, load_config
+from ._config import CONFIG_ENV, BridgeConfig, config_path, default_config_path, load_config
 from ._conform import ConformReport, conform_reel
-from ._errors import BridgeError, FrameMathError, HostUnavailableError, ResolveCallFailed
+from ._errors import BridgeError, FrameMathError, HostUnavailableError, ResolveCallFailed, ToolError
 from ._exports import ExportResult, export_phase1, latest_exports
 from ._frames import (
     DEFAULT_START_TIMECODE,
@@ -29,16 +32,19 @@ from ._frames import (
 from ._host import get_resolve
 from ._import_renders import (
     ImportReport,
+    ManifestEntry,
     QueueResult,
     RenderInput,
     apply_pending_imports,
     import_renders,
-    queue_manifest,
+    read_manifests,
 )
-from ._install import install_scripts, scripts_root, uninstall_scripts
 from ._menu import run_menu_action
+from ._plan import PlanEvent, PlanOriginal, PlanPiece, PlanRow, ReelPlan
 from ._send_shot import send_shot
+from ._sequence import FrameSequence
 from ._setup import SetupReport, setup_project
+from ._tool import HOST_PROTOCOL, ToolClient, ToolRecord, read_reply
 
 __all__ = [
     "BridgeConfig",
@@ -48,17 +54,29 @@ __all__ = [
     "DEFAULT_START_TIMECODE",
     "ExportResult",
     "FrameMathError",
+    "FrameSequence",
     "FrameSpan",
+    "HOST_PROTOCOL",
     "HostUnavailableError",
     "ImportReport",
+    "ManifestEntry",
+    "PlanEvent",
+    "PlanOriginal",
+    "PlanPiece",
+    "PlanRow",
     "QueueResult",
+    "ReelPlan",
     "RenderInput",
     "RenderMarks",
     "ResolveCallFailed",
     "SetupReport",
     "TimelineRate",
+    "ToolClient",
+    "ToolError",
+    "ToolRecord",
     "apply_pending_imports",
     "clip_info",
+    "config_path",
     "conform_reel",
     "default_config_path",
     "exclusive_end_to_inclusive_last",
@@ -68,14 +86,13 @@ __all__ = [
     "get_resolve",
     "import_renders",
     "inclusive_last_to_exclusive_end",
-    "install_scripts",
     "latest_exports",
     "load_config",
-    "queue_manifest",
+    "read_manifests",
+    "read_reply",
     "record_frame",
     "record_offset",
     "run_menu_action",
-    "scripts_root",
     "send_shot",
     "setup_project",
     "source_to_timeline_duration",
@@ -83,5 +100,4 @@ __all__ = [
     "timeline_start_frame",
     "timeline_to_source_offset",
     "to_api_index",
-    "uninstall_scripts",
 ]

@@ -12,25 +12,25 @@ Location: ``$CHROMA_RECOVERY_CONFIG`` if set, else ``~/.config/chroma-recovery/c
       "reference": {"path": "/refs/nighttrain/dcp_%04d.exr",    "first_frame": 1,    "last_frame": 240},
       "balanced":  {"path": "/scans/nighttrain/bal_%04d.exr",   "first_frame": 1001, "last_frame": 1240}
     }
+
+The host only picks the file; the tool validates it (host verb ``config``, the pydantic model
+``chroma_recovery.resolve_host.ResolveConfig``) and answers every field with its default filled in.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field, field_validator
-
-from schemas import SchemaModel, SequenceRef
-from schemas._base import FrameRate, SafeName
+from typing import Any
 
 from ._errors import BridgeError
 from ._frames import TimelineRate
+from ._sequence import FrameSequence
+from ._tool import ToolClient
 
 CONFIG_ENV = "CHROMA_RECOVERY_CONFIG"
-
-ColorScience = Literal["davinciYRGB", "davinciYRGBColorManagedv2", "acescc", "acescct"]
 
 
 def default_config_path() -> Path:
@@ -41,39 +41,63 @@ def default_config_path() -> Path:
     return Path(base) / "chroma-recovery" / "config.json"
 
 
-class BridgeConfig(SchemaModel):
-    """Attributes:
-    film: film code; the Resolve project is ``<film>_ChromaRecovery`` and exports are named
-        ``<film>_SOURCE_####.exr`` / ``_REF_`` / ``_BAL_``.
-    project_root: absolute project folder (``jobs/``, ``resolve/exports/``, ``resolve_queue/`` live here).
-    frame_rate: timeline frame rate, set right after the project is created.
-    width, height: timeline resolution.
-    color_science: ``colorScienceMode``, always set before any other colour key.
-    color_settings: further project colour keys (RCM/ACES), applied in order after
-        ``colorScienceMode``; ``isAutoColorManage`` is moved first when present.
-    source, reference, balanced: the three sequences Phase 1 imports (absolute paths).
-    render_timeout_s: how long one export render job may take.
+def config_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """``path``, else ``$CHROMA_RECOVERY_CONFIG``, else :func:`default_config_path`."""
+    return Path(path) if path else Path(os.environ.get(CONFIG_ENV) or default_config_path())
+
+
+def _sequence(value: Any) -> FrameSequence | None:
+    return None if value is None else FrameSequence.from_json(value)
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """The validated config (see the module docstring for the file).
+
+    Attributes:
+        film: film code; the Resolve project is ``<film>_ChromaRecovery`` and exports are named
+            ``<film>_SOURCE_####.exr`` / ``_REF_`` / ``_BAL_``.
+        project_root: absolute project folder (``jobs/``, ``resolve/exports/``, ``resolve_queue/``).
+        frame_rate: timeline frame rate, set right after the project is created.
+        width, height: timeline resolution.
+        color_science: ``colorScienceMode``, always set before any other colour key.
+        color_settings: further project colour keys (RCM/ACES), applied in order after
+            ``colorScienceMode``; ``isAutoColorManage`` is moved first when present.
+        source, reference, balanced: the three sequences Phase 1 imports (absolute paths).
+        render_timeout_s: how long one export render job may take.
     """
 
-    film: SafeName
+    film: str
     project_root: str
-    frame_rate: FrameRate = 24.0
-    width: int = Field(default=2048, ge=16, le=32768)
-    height: int = Field(default=1556, ge=16, le=32768)
-    color_science: ColorScience = "davinciYRGB"
-    color_settings: dict[str, str] = Field(default_factory=dict)
-    source: SequenceRef | None = None
-    reference: SequenceRef | None = None
-    balanced: SequenceRef | None = None
-    render_timeout_s: float = Field(default=3600.0, gt=0)
+    frame_rate: float = 24.0
+    width: int = 2048
+    height: int = 1556
+    color_science: str = "davinciYRGB"
+    color_settings: dict[str, str] = field(default_factory=dict)
+    source: FrameSequence | None = None
+    reference: FrameSequence | None = None
+    balanced: FrameSequence | None = None
+    render_timeout_s: float = 3600.0
 
-    @field_validator("project_root")
     @classmethod
-    def _absolute(cls, value: str) -> str:
-        """The project root must be absolute (jobs carry it as ``project.root``)."""
-        if not os.path.isabs(value):
-            raise ValueError("must be an absolute path")
-        return value
+    def from_json(cls, data: Mapping[str, Any]) -> BridgeConfig:
+        """Build from the tool's ``config`` reply (already validated there)."""
+        try:
+            return cls(
+                film=str(data["film"]),
+                project_root=str(data["project_root"]),
+                frame_rate=float(data["frame_rate"]),
+                width=int(data["width"]),
+                height=int(data["height"]),
+                color_science=str(data["color_science"]),
+                color_settings={str(k): str(v) for k, v in dict(data.get("color_settings") or {}).items()},
+                source=_sequence(data.get("source")),
+                reference=_sequence(data.get("reference")),
+                balanced=_sequence(data.get("balanced")),
+                render_timeout_s=float(data["render_timeout_s"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BridgeError(f"malformed config in the tool's reply ({exc})") from exc
 
     @property
     def project_name(self) -> str:
@@ -100,23 +124,11 @@ class BridgeConfig(SchemaModel):
         return TimelineRate.parse(self.frame_rate)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> BridgeConfig:
-    """Read the bridge config: ``path``, else ``$CHROMA_RECOVERY_CONFIG``, else the default file.
+def load_config(tool: ToolClient, path: str | os.PathLike[str] | None = None) -> BridgeConfig:
+    """Read and validate the bridge config (through the tool): ``path``, env, or the default file.
 
     Raises:
-        BridgeError: the file is missing, not JSON, or a field is invalid (named in the message).
+        ToolError: the file is missing, not JSON, or a field is invalid (named in the message).
     """
-    chosen = Path(path) if path else Path(os.environ.get(CONFIG_ENV) or default_config_path())
-    if not chosen.is_file():
-        raise BridgeError(
-            f"{chosen}: chroma-recovery config not found",
-            hint=f"write it (see README, 'For colorists') or set {CONFIG_ENV}",
-        )
-    try:
-        return BridgeConfig.model_validate_json(chosen.read_text(encoding="utf-8"))
-    except ValueError as exc:  # pydantic ValidationError is a ValueError
-        first = str(exc).splitlines()
-        detail = "; ".join(line.strip() for line in first[1:3]) if len(first) > 1 else str(exc)
-        raise BridgeError(
-            f"{chosen}: invalid config ({detail})", hint="fix the named field; JSON keys are listed in README"
-        ) from exc
+    reply = tool.call("config", {"path": str(config_path(path))})
+    return BridgeConfig.from_json(reply["config"])

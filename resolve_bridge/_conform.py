@@ -1,7 +1,8 @@
 """Conform Reel in Resolve: the reel's cut rebuilt as V1 Original / V2 ML / V3 MatchGrade.
 
-The plan (matching, versions: approved else latest, record frames) comes from the host-free
-:mod:`chroma_recovery.conform`; this module only builds it in Resolve:
+The plan (matching, versions: approved else latest, record frames) comes from the tool (host verb
+``conform-plan``, which runs the host-free conform of ``chroma_recovery``); this module only builds
+it in Resolve:
 
 1. the reel is the *current timeline* (exported with ``EXPORT_OTIO`` to
    ``<root>/resolve/conform/``) unless a cut file (``.edl``/``.xml``/``.otio``) is given;
@@ -9,9 +10,9 @@ The plan (matching, versions: approved else latest, record frames) comes from th
 3. ``method="append"`` (default, safer — pitfall 10): a new timeline ``<reel>_conform`` whose start
    timecode is the reel's, tracks V1-V3 created and named first, then one ``AppendToTimeline`` per
    piece at its **absolute** ``recordFrame`` with an **exclusive** ``endFrame`` (``_frames.clip_info``);
-   V1 re-appends the reel's own items (or imports the cut's media when a file was given);
-   ``method="import"``: the conformed OTIO is rewritten in Resolve's shape (sequence
-   ``available_range`` from 0, plain folder base) and loaded with ``ImportTimelineFromFile`` using the
+   V1 re-appends the reel's own items (or imports the cut's media, located by the tool, when a file
+   was given); ``method="import"``: the tool writes the conformed OTIO in Resolve's shape (sequence
+   ``available_range`` from 0, plain folder base), loaded with ``ImportTimelineFromFile`` using the
    bins as ``sourceClipsFolders``;
 4. events without an ML render get a Red timeline marker (Yellow: ML but no MatchGrade).
 
@@ -25,7 +26,7 @@ import datetime as _dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ._config import BridgeConfig
 from ._errors import BridgeError
@@ -33,10 +34,13 @@ from ._frames import FrameSpan, TimelineRate, clip_info, frame_to_timecode, reco
 from ._gateway import call, has_method, query
 from ._import_renders import _ensure_track
 from ._media import clip_frames, ensure_bin, import_sequence
+from ._plan import PlanPiece, ReelPlan
 from ._setup import current_project
+from ._tool import ToolClient
 
 _BINS = {"inference": "ML", "matchgrade": "MATCHGRADE"}
 _TRACKS = {"inference": 2, "matchgrade": 3}
+METHODS = ("append", "import")
 
 
 @dataclass
@@ -44,7 +48,7 @@ class ConformReport:
     """Attributes:
     timeline: name of the timeline built.
     reel: the cut that was conformed (the exported current timeline by default).
-    plan: the :class:`chroma_recovery.conform.ConformPlan` that was built.
+    plan: the :class:`ReelPlan` the tool answered.
     placed: one line per item placed (``"ML sh010 v002 (approved) -> V2 @ 86400"``).
     markers: one line per marker added.
     offline: V1 clips whose media could not be brought in.
@@ -52,7 +56,7 @@ class ConformReport:
 
     timeline: str
     reel: Path
-    plan: Any
+    plan: ReelPlan
     placed: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
     offline: list[str] = field(default_factory=list)
@@ -87,7 +91,7 @@ def export_current_reel(resolve: Any, config: BridgeConfig) -> tuple[Path, Any]:
     return path, timeline
 
 
-def _render_clip(media_pool: Any, placement: Any) -> Any:
+def _render_clip(media_pool: Any, placement: PlanPiece) -> Any:
     kind = _BINS[placement.stage]
     label = f"{kind} {placement.shot} v{placement.version:03d}"
     clip = import_sequence(
@@ -119,36 +123,25 @@ def _original_from_timeline(media_pool: Any, source: Any, track: int, report: Co
         report.placed.append(f"Original {query(item, 'GetName')} -> V1 @ {span.start}")
 
 
-def _original_from_file(media_pool: Any, reel: Any, plan: Any, report: ConformReport) -> None:
-    import opentimelineio as otio
-
-    from schemas import SequenceRef
-
+def _original_from_file(media_pool: Any, plan: ReelPlan, report: ConformReport) -> None:
     for row in plan.rows:
-        clip = reel.track[row.event.index]
-        ref = clip.media_reference
-        if isinstance(ref, otio.schema.ImageSequenceReference):
-            base = ref.target_url_base.removeprefix("file://").rstrip("/\\")
-            pad = max(1, ref.frame_zero_padding)
-            seq = SequenceRef(
-                path=os.path.join(base, f"{ref.name_prefix}%0{pad}d{ref.name_suffix}"),
-                first_frame=ref.start_frame, last_frame=ref.end_frame(), frame_rate=ref.rate,
-            )  # fmt: skip
-            try:
-                mpi = import_sequence(
-                    media_pool, ensure_bin(media_pool, ["CONFORM", "ORIGINAL"]), seq, clip.name
-                )
-            except BridgeError as exc:
-                report.offline.append(f"{clip.name}: {exc}")
-                continue
-            first = ref.frame_for_time(clip.source_range.start_time)
-            _append(media_pool, mpi, first, first + row.event.duration - 1, row.event.record_in, 1)
-            report.placed.append(f"Original {clip.name} -> V1 @ {row.event.record_in}")
-        else:
-            report.offline.append(f"{clip.name}: no image-sequence media in the cut")
+        name = row.event.name
+        if row.original is None:
+            report.offline.append(f"{name}: {row.original_note or 'no image-sequence media in the cut'}")
+            continue
+        try:
+            mpi = import_sequence(
+                media_pool, ensure_bin(media_pool, ["CONFORM", "ORIGINAL"]), row.original.sequence, name
+            )
+        except BridgeError as exc:
+            report.offline.append(f"{name}: {exc}")
+            continue
+        first = row.original.first_frame
+        _append(media_pool, mpi, first, first + row.event.duration - 1, row.event.record_in, 1)
+        report.placed.append(f"Original {name} -> V1 @ {row.event.record_in}")
 
 
-def _markers(timeline: Any, plan: Any, report: ConformReport) -> None:
+def _markers(timeline: Any, plan: ReelPlan, report: ConformReport) -> None:
     for row in plan.rows:
         if row.ml is None:
             color, name = "Red", f"no render: {row.event.name}"
@@ -163,42 +156,26 @@ def _markers(timeline: Any, plan: Any, report: ConformReport) -> None:
         report.markers.append(f"{color} @ {row.event.record_in}: {name}")
 
 
-def _resolve_shaped(plan: Any, reel: Any, path: Path) -> Path:
-    """The conformed OTIO rewritten as Resolve writes it (sequence ranges from 0, plain base)."""
-    import opentimelineio as otio
-
-    from chroma_recovery.conform import build_timeline, write_timeline
-
-    timeline = build_timeline(plan, reel)
-    for clip in timeline.find_clips():
-        ref = clip.media_reference
-        if isinstance(ref, otio.schema.ImageSequenceReference) and ref.available_range is not None:
-            rate = ref.rate
-            offset = clip.source_range.start_time - ref.available_range.start_time
-            ref.target_url_base = ref.target_url_base.rstrip("/\\")
-            ref.available_range = otio.opentime.TimeRange(
-                otio.opentime.RationalTime(0, rate), ref.available_range.duration
-            )
-            clip.source_range = otio.opentime.TimeRange(offset, clip.source_range.duration)
-    return write_timeline(timeline, path)
-
-
 def conform_reel(
     resolve: Any,
+    tool: ToolClient,
     config: BridgeConfig,
     reel: str | os.PathLike[str] | None = None,
     rate: float | None = None,
     track: int = 1,
-    method: Literal["append", "import"] = "append",
+    method: str = "append",
 ) -> ConformReport:
     """Build the conformed timeline of ``reel`` (default: the current timeline) in Resolve.
 
-    Raises:
-        BridgeError: no project/timeline, a Resolve call failed, or the cut cannot be conformed
-            (the conform's ``ConformError`` is re-raised as ``BridgeError`` with its hint).
-    """
-    from chroma_recovery.conform import ConformError, plan_conform
+    Args:
+        method: ``"append"`` (default) or ``"import"`` (see the module docstring).
 
+    Raises:
+        BridgeError: no project/timeline or a Resolve call failed.
+        ToolError: the cut cannot be conformed (the conform's message and hint).
+    """
+    if method not in METHODS:
+        raise BridgeError(f"conform method {method!r} is unknown", hint="use 'append' or 'import'")
     project = current_project(resolve)
     media_pool = call(project, "GetMediaPool", label="Project")
     source = None
@@ -206,10 +183,17 @@ def conform_reel(
         path, source = export_current_reel(resolve, config)
     else:
         path = Path(reel)
-    try:
-        plan, read = plan_conform(path, config.project_root, rate or config.frame_rate, track)
-    except ConformError as exc:
-        raise BridgeError(str(exc), hint=exc.hint) from exc
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    shaped = config.root / "resolve" / "conform" / f"{path.stem}_conformed_{stamp}.otio"
+    request = {
+        "project_root": str(config.root),
+        "reel": str(path),
+        "rate": rate or config.frame_rate,
+        "track": track,
+        "originals": source is None,
+        "import_otio": str(shaped) if method == "import" else None,
+    }
+    plan = ReelPlan.from_json(tool.call("conform-plan", request)["plan"])
     name = _free_name(project, plan.name)
     report = ConformReport(timeline=name, reel=path, plan=plan)
     clips = {
@@ -219,12 +203,11 @@ def conform_reel(
         if p
     }
     if method == "import":
-        folders = [f for f in (ensure_bin(media_pool, [kind]) for kind in _BINS.values())]
-        otio_path = _resolve_shaped(plan, read, config.root / "resolve" / "conform" / f"{name}.otio")
+        folders = [ensure_bin(media_pool, [kind]) for kind in _BINS.values()]
         options = {"timelineName": name, "importSourceClips": False, "sourceClipsFolders": folders}
-        timeline = call(media_pool, "ImportTimelineFromFile", str(otio_path), options, label="MediaPool")
+        timeline = call(media_pool, "ImportTimelineFromFile", plan.import_otio, options, label="MediaPool")
         call(project, "SetCurrentTimeline", timeline, label="Project")
-        report.placed.append(f"imported {otio_path.name} as {name}")
+        report.placed.append(f"imported {Path(plan.import_otio).name} as {name}")
     else:
         timeline = call(media_pool, "CreateEmptyTimeline", name, label="MediaPool")
         call(project, "SetCurrentTimeline", timeline, label="Project")
@@ -235,7 +218,7 @@ def conform_reel(
         if source is not None:
             _original_from_timeline(media_pool, source, track, report)
         else:
-            _original_from_file(media_pool, read, plan, report)
+            _original_from_file(media_pool, plan, report)
         for row in plan.rows:
             for placement in (row.ml, row.matchgrade):
                 if placement is None:

@@ -5,6 +5,7 @@ Tree::
     BridgeError                 root; every error this package raises carries ``hint``
     ├── ResolveCallFailed       a Resolve API call answered None/False/""/[] (Resolve never raises)
     ├── HostUnavailableError    no Resolve could be reached (menu globals, app, DaVinciResolveScript)
+    ├── ToolError               the chroma-recovery tool refused a request or could not be run
     └── FrameMathError          bad timecode, frame rate or frame range given to ``_frames``
 
 Resolve reports failure silently (``resolve_api.md`` pitfall 1), so every checked call converts a
@@ -76,6 +77,21 @@ class HostUnavailableError(BridgeError):
             or "run from Workspace > Scripts inside Resolve, or enable external scripting "
             "(Studio only) and set RESOLVE_SCRIPT_API",
         )
+
+
+class ToolError(BridgeError):
+    """The ``chroma-recovery`` tool refused a request, or could not be run at all.
+
+    The message is the tool's own one-line error (``job sh010_... is invalid: ...``), or says why
+    no answer came (executable missing, timed out, no reply).
+
+    Attributes:
+        verb: the host-protocol verb that was asked (``"write-job"``...).
+    """
+
+    def __init__(self, verb: str, message: str, hint: str = "") -> None:
+        self.verb = verb
+        super().__init__(message, hint=hint)
 
 
 class FrameMathError(BridgeError, ValueError):

@@ -7,8 +7,10 @@ folder with a sanitised ``CustomName``. Resolve names such files ``<CustomName><
 (8 digits, no separator); no documented setting yields our names, so the files are renamed
 afterwards: record frame ``r`` becomes file frame ``source_first + (r - record_in)``, the SOURCE
 clip's own numbering, identical across the three kinds. Counts are verified before any rename and
-a failed job reports Resolve's status and error. Each run writes a new ``v###`` folder under
-``<root>/resolve/exports`` — earlier exports are never overwritten.
+a failed job reports Resolve's status and error, and every rendered file must open as an image of
+the configured size (host verb ``check-frames``: the tool reads the headers with OpenImageIO).
+Each run writes a new ``v###`` folder under ``<root>/resolve/exports`` — earlier exports are never
+overwritten.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas import SequenceRef
-
 from ._config import BridgeConfig
 from ._errors import BridgeError
 from ._frames import FrameSpan, RenderMarks, clip_info
 from ._gateway import call, query
 from ._media import clip_frames
+from ._sequence import FrameSequence
+from ._tool import ToolClient
 
 #: Export kinds: (config field, file tag, track name); the track index is the position + 1.
 EXPORT_KINDS: tuple[tuple[str, str, str], ...] = (
@@ -48,7 +50,7 @@ class ExportResult:
     """
 
     version_dir: Path
-    sequences: dict[str, SequenceRef]
+    sequences: dict[str, FrameSequence]
 
 
 def next_version_dir(parent: Path) -> Path:
@@ -148,18 +150,22 @@ def _collect(scratch: Path, custom: str, marks: RenderMarks) -> dict[int, Path]:
     return found
 
 
-def export_phase1(resolve: Any, config: BridgeConfig, clips: dict[str, Any]) -> ExportResult:
+def export_phase1(
+    resolve: Any, tool: ToolClient, config: BridgeConfig, clips: dict[str, Any]
+) -> ExportResult:
     """Render SOURCE/REF/BAL into ``<root>/resolve/exports/v###`` with matching frame numbers.
 
     Args:
         resolve: the Resolve object.
+        tool: the chroma-recovery tool (checks that every rendered frame opens).
         config: film name, root, resolution and rate.
         clips: Media Pool clips keyed ``"source"``/``"reference"``/``"balanced"`` (from Setup);
             ``"source"`` is required.
 
     Raises:
         BridgeError: no source clip, a render job failed (its status and error in the message),
-            a frame is missing after the render, or a target file already exists.
+            a frame is missing or unreadable after the render, or a target file already exists.
+        ToolError: the frame check could not run.
     """
     if "source" not in clips:
         raise BridgeError("Phase 1 export needs the SOURCE clip", hint="set 'source' in the config")
@@ -176,7 +182,7 @@ def export_phase1(resolve: Any, config: BridgeConfig, clips: dict[str, Any]) -> 
     call(project, "SetCurrentRenderMode", 1, label="Project")
     call(project, "SetCurrentRenderFormatAndCodec", *EXR_CODEC, label="Project", hint="EXR needs Resolve 17+")
     scratch_root = version_dir / ".render_scratch"
-    result: dict[str, SequenceRef] = {}
+    result: dict[str, FrameSequence] = {}
     planned: list[tuple[str, RenderMarks, dict[int, Path]]] = []
     try:
         for index, (_kind, tag, _track) in enumerate(EXPORT_KINDS, start=1):
@@ -199,6 +205,8 @@ def export_phase1(resolve: Any, config: BridgeConfig, clips: dict[str, Any]) -> 
                     hint=f"inspect {scratch}",
                 )
             planned.append((tag, marks, files))
+        rendered = [str(path) for _tag, _marks, files in planned for path in files.values()]
+        tool.call("check-frames", {"files": rendered, "width": config.width, "height": config.height})
         for tag, marks, files in planned:  # rename only once every kind rendered and verified
             first = source_first + marks.mark_in - source_span.start
             for record, path in files.items():
@@ -206,11 +214,11 @@ def export_phase1(resolve: Any, config: BridgeConfig, clips: dict[str, Any]) -> 
                 if target.exists():
                     raise BridgeError(f"{target} already exists", hint="exports are never overwritten")
                 os.replace(path, target)
-            result[tag] = SequenceRef(
-                path=str(version_dir / export_name(config.film, tag)),
-                first_frame=first,
-                last_frame=first + marks.frame_count - 1,
-                frame_rate=config.frame_rate,
+            result[tag] = FrameSequence(
+                str(version_dir / export_name(config.film, tag)),
+                first,
+                first + marks.frame_count - 1,
+                config.frame_rate,
             )
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)

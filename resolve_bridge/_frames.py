@@ -67,8 +67,11 @@ class TimelineRate:
             FrameMathError: the rate is not one Resolve offers, or DF on a rate without drop frame.
         """
         text = str(value).strip().upper()
-        df = text.endswith("DF")
-        text = text.removesuffix("DF").removesuffix("NDF").strip()
+        df = text.endswith("DF") and not text.endswith("NDF")
+        for suffix in ("NDF", "DF"):  # str.removesuffix is 3.9+; the host may run 3.8
+            if text.endswith(suffix):
+                text = text[: -len(suffix)].strip()
+                break
         if drop_frame is not None:
             df = drop_frame
         label = _match_label(text)

@@ -18,77 +18,81 @@ Versions: an import never silently replaces an earlier one. The earlier version'
 ``MatchGrade superseded`` (a further numbered one when that spot is taken), and its bin stays.
 A version older than the one on the timeline goes straight to the superseded track. Importing the
 same sequence twice is a no-op. The V4 composite always follows the newest ML version.
+
+The manifests are read by the tool (host verb ``renders``: schema, job lookup, every frame on
+disk and opening); the queue files are moved by the tool too (``queue-finish``), so the in-host
+code never parses a manifest or writes a file itself.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import schemas
-from schemas import RenderManifest, SequenceRef, ShotJob
+from typing import Any, Union
 
 from ._errors import BridgeError
 from ._frames import FrameSpan, clip_info
 from ._gateway import call, has_method, query
-from ._media import (
-    absolute_sequence,
-    clip_frames,
-    clip_sequence_key,
-    ensure_bin,
-    import_sequence,
-    sequence_key,
-)
+from ._media import clip_frames, clip_sequence_key, ensure_bin, import_sequence, sequence_key
+from ._sequence import FrameSequence
 from ._setup import current_project
+from ._tool import ToolClient
 
-Kind = Literal["ML", "MATCHGRADE"]
 TRACKS: dict[str, tuple[int, str]] = {
     "ORIGINAL": (1, "Original"),
     "ML": (2, "ML"),
     "MATCHGRADE": (3, "MatchGrade"),
     "COMPOSITE": (4, "Composite"),
 }
-_STAGE_KIND: dict[str, Kind] = {"inference": "ML", "matchgrade": "MATCHGRADE"}
 _TAG = re.compile(r"chroma-recovery (ML|MATCHGRADE) \S+ v(\d+)")
 
 
 @dataclass(frozen=True)
 class RenderInput:
-    """One finished render to import.
+    """One finished render to import, with what its job says about the shot.
 
     Attributes:
         kind: ``"ML"`` (inference) or ``"MATCHGRADE"``.
-        job_id: the ShotJob it belongs to (found under ``<root>/jobs``).
+        job_id: the ShotJob it belongs to.
         shot: shot name (bin name).
         version: the render's ``v###`` number.
-        sequence: the rendered frames (root-relative or absolute; numbered like the SOURCE).
+        sequence: the rendered frames (absolute; numbered like the SOURCE).
+        project: the job's project (film) name; the review timeline is ``<project>_Phase3``.
+        record_in: absolute record frame of the job's first SOURCE frame.
+        source: the job's SOURCE export (absolute), placed on V1.
+        manifest: the manifest file it was read from.
     """
 
-    kind: Kind
+    kind: str
     job_id: str
     shot: str
     version: int
-    sequence: SequenceRef
+    sequence: FrameSequence
+    project: str
+    record_in: int
+    source: FrameSequence
+    manifest: str = ""
 
     @classmethod
-    def from_manifest(cls, manifest: RenderManifest, source: str = "manifest") -> RenderInput:
-        """Convert an ``inference`` or ``matchgrade`` manifest.
-
-        Raises:
-            BridgeError: another stage, or a manifest without an output sequence.
-        """
-        kind = _STAGE_KIND.get(manifest.stage)
-        if kind is None or manifest.output is None:
-            raise BridgeError(
-                f"{source}: stage {manifest.stage!r} has no image sequence to import",
-                hint="only inference (ML) and matchgrade manifests go to Resolve",
+    def from_json(cls, data: Mapping[str, Any]) -> RenderInput:
+        """Build from one render of the tool's ``renders`` reply."""
+        try:
+            return cls(
+                kind=str(data["kind"]),
+                job_id=str(data["job_id"]),
+                shot=str(data["shot"]),
+                version=int(data["version"]),
+                sequence=FrameSequence.from_json(data["sequence"]),
+                project=str(data["project"]),
+                record_in=int(data["record_in"]),
+                source=FrameSequence.from_json(data["source"]),
+                manifest=str(data.get("manifest") or ""),
             )
-        return cls(kind, manifest.job_id, manifest.shot, manifest.version, manifest.output)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BridgeError(f"malformed render in the tool's reply ({exc})") from exc
 
 
 @dataclass
@@ -104,13 +108,35 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def find_job(project_root: Path, job_id: str) -> ShotJob:
-    """Load ``<job_id>.json`` from anywhere under ``<root>/jobs`` (incoming, running, done...)."""
-    for path in sorted((project_root / "jobs").rglob(f"{job_id}.json")):
-        return schemas.load_job(path)
-    raise BridgeError(
-        f"job {job_id} not found under {project_root / 'jobs'}", hint="was it sent from this project?"
-    )
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One manifest as the tool read it: the render, or why it cannot be imported.
+
+    Attributes:
+        manifest: the manifest file.
+        render: the render to import, None when the manifest was refused.
+        error: the one-line reason it was refused ("" when it was not).
+        hint: what to do about it.
+    """
+
+    manifest: str
+    render: RenderInput | None
+    error: str = ""
+    hint: str = ""
+
+
+def read_manifests(
+    tool: ToolClient, project_root: str | os.PathLike[str], manifests: list[str] | None
+) -> list[ManifestEntry]:
+    """Ask the tool to read ``manifests`` (None: the pending queue, oldest name first)."""
+    reply = tool.call("renders", {"project_root": os.fspath(project_root), "manifests": manifests})
+    entries: list[ManifestEntry] = []
+    for data in reply["renders"]:
+        render = RenderInput.from_json(data["render"]) if data.get("render") else None
+        entries.append(
+            ManifestEntry(str(data["manifest"]), render, str(data.get("error") or ""), str(data.get("hint") or ""))
+        )
+    return entries
 
 
 def _timeline(project: Any, media_pool: Any, name: str) -> Any:
@@ -183,17 +209,13 @@ def _set_composite(resolve: Any, item: Any) -> None:
     call(item, "SetProperty", "CompositeMode", resolve.COMPOSITE_COLORIZE, label="TimelineItem")
 
 
-def import_render(resolve: Any, project_root: Path, render: RenderInput, report: ImportReport) -> None:
-    """Import one render into its bin and place it (and V1/V4) on ``<film>_Phase3``.
+def import_render(resolve: Any, render: RenderInput, report: ImportReport) -> None:
+    """Import one render into its bin and place it (and V1/V4) on ``<project>_Phase3``.
 
     Raises:
-        BridgeError: job not found or without record range, frames missing, a Resolve call failed.
+        BridgeError: frames missing, a Resolve call failed.
     """
-    job = find_job(project_root, render.job_id)
-    if job.shot.record_in is None:
-        raise BridgeError(f"job {job.job_id} has no record_in", hint="send the shot again from its timeline")
-    seq = absolute_sequence(render.sequence, project_root)
-    source = absolute_sequence(job.media.source, project_root)
+    seq, source = render.sequence, render.source
     project = current_project(resolve)
     media_pool = call(project, "GetMediaPool", label="Project")
     label = f"{render.kind} {render.shot} v{render.version:03d}"
@@ -206,12 +228,12 @@ def import_render(resolve: Any, project_root: Path, render: RenderInput, report:
         media_pool, ensure_bin(media_pool, ["SOURCE"]), source, f"SOURCE of {render.shot}"
     )
     previous = query(project, "GetCurrentTimeline")
-    timeline = _timeline(project, media_pool, f"{job.project.name}_Phase3")
+    timeline = _timeline(project, media_pool, f"{render.project}_Phase3")
     call(project, "SetCurrentTimeline", timeline, label="Project")
     try:
         for index, name in TRACKS.values():
             _ensure_track(timeline, index, name)
-        record_in = job.shot.record_in
+        record_in = render.record_in
         src_span = FrameSpan(record_in, record_in + source.frame_count)
         if not _overlapping(timeline, 1, src_span):
             _append(media_pool, original, source.first_frame, source.last_frame, record_in, 1)
@@ -248,22 +270,33 @@ def import_render(resolve: Any, project_root: Path, render: RenderInput, report:
             project.SetCurrentTimeline(previous)
 
 
+ManifestSource = Union[RenderInput, str, "os.PathLike[str]"]
+
+
 def import_renders(
     resolve: Any,
+    tool: ToolClient,
     project_root: str | os.PathLike[str],
-    renders: Iterable[RenderInput | RenderManifest | str | os.PathLike[str]],
+    renders: Iterable[ManifestSource],
 ) -> ImportReport:
-    """Import several renders (RenderInputs, manifests, or manifest file paths) in order."""
-    root = Path(project_root)
+    """Import several renders (RenderInputs or manifest files, read by the tool) in order.
+
+    Raises:
+        BridgeError: a manifest was refused (its reason) or an import failed.
+    """
+    items = list(renders)
+    paths = [os.fspath(item) for item in items if not isinstance(item, RenderInput)]
+    read = iter(read_manifests(tool, project_root, paths) if paths else [])
     report = ImportReport()
-    for item in renders:
+    for item in items:
         if isinstance(item, RenderInput):
             render = item
-        elif isinstance(item, RenderManifest):
-            render = RenderInput.from_manifest(item)
         else:
-            render = RenderInput.from_manifest(schemas.load_manifest(item), str(item))
-        import_render(resolve, root, render, report)
+            entry = next(read)
+            if entry.render is None:
+                raise BridgeError(entry.error, hint=entry.hint)
+            render = entry.render
+        import_render(resolve, render, report)
     return report
 
 
@@ -280,44 +313,30 @@ class QueueResult:
     report: ImportReport = field(default_factory=ImportReport)
 
 
-def _move_unique(path: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target, n = folder / path.name, 1
-    while target.exists():
-        n += 1
-        target = folder / f"{path.stem}.{n}{path.suffix}"
-    shutil.move(str(path), str(target))
-    return target
-
-
-def apply_pending_imports(resolve: Any, project_root: str | os.PathLike[str]) -> QueueResult:
+def apply_pending_imports(
+    resolve: Any, tool: ToolClient, project_root: str | os.PathLike[str]
+) -> QueueResult:
     """Import every manifest in ``<root>/resolve_queue/pending/*.json`` (oldest name first).
 
     Each imported manifest moves to ``resolve_queue/done/``; one that fails moves to
     ``resolve_queue/failed/`` next to a ``.error.txt`` saying why, and the others still run.
     """
-    root = Path(project_root)
-    queue = root / "resolve_queue"
     result = QueueResult()
-    for manifest_path in sorted((queue / "pending").glob("*.json")):
-        try:
-            manifest = schemas.load_manifest(manifest_path)
-            import_render(
-                resolve, root, RenderInput.from_manifest(manifest, str(manifest_path)), result.report
-            )
-        except (BridgeError, schemas.SchemaError) as exc:
-            moved = _move_unique(manifest_path, queue / "failed")
-            moved.with_suffix(".error.txt").write_text(
-                f"{exc}\nhint: {getattr(exc, 'hint', '')}\n", encoding="utf-8"
-            )
-            result.failed.append((moved, str(exc)))
-            continue
-        result.done.append(_move_unique(manifest_path, queue / "done"))
+    outcomes: list[dict[str, str | None]] = []
+    for entry in read_manifests(tool, project_root, None):
+        error, hint = entry.error, entry.hint
+        if entry.render is not None:
+            try:
+                import_render(resolve, entry.render, result.report)
+            except BridgeError as exc:
+                error, hint = str(exc), exc.hint
+        outcomes.append({"manifest": entry.manifest, "error": error or None, "hint": hint or None})
+    if not outcomes:
+        return result
+    moved = tool.call("queue-finish", {"project_root": os.fspath(project_root), "outcomes": outcomes})
+    for outcome, target in zip(outcomes, moved["moved"]):
+        if outcome["error"]:
+            result.failed.append((Path(target), str(outcome["error"])))
+        else:
+            result.done.append(Path(target))
     return result
-
-
-def queue_manifest(project_root: str | os.PathLike[str], manifest: str | os.PathLike[str]) -> Path:
-    """Copy a manifest into ``<root>/resolve_queue/pending/`` (what the loop's watcher does)."""
-    data = schemas.load_manifest(manifest)
-    name = f"{data.job_id}_{data.stage}_v{data.version:03d}.json"
-    return schemas.dump_document(data, Path(project_root) / "resolve_queue" / "pending" / name)

@@ -13,10 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from schemas import SequenceRef
-
 from ._errors import BridgeError
 from ._gateway import call, query
+from ._sequence import FrameSequence
 
 _BRACKET = re.compile(r"\[(\d+)-(\d+)\]")
 _PRINTF = re.compile(r"%0?(\d*)d")
@@ -46,20 +45,13 @@ def ensure_bin(media_pool: Any, path: Sequence[str]) -> Any:
     return folder
 
 
-def absolute_sequence(seq: SequenceRef, root: str | os.PathLike[str] | None) -> SequenceRef:
-    """``seq`` with its path made absolute against ``root`` (job/manifest paths are root-relative)."""
-    if os.path.isabs(seq.path) or root is None:
-        return seq
-    return seq.model_copy(update={"path": os.path.join(os.fspath(root), seq.path)})
-
-
-def missing_frames(seq: SequenceRef, frames: range | None = None) -> list[str]:
+def missing_frames(seq: FrameSequence, frames: range | None = None) -> list[str]:
     """Paths of the frames of ``seq`` (or of ``frames``) that are not on disk."""
     wanted = frames if frames is not None else seq.frames
     return [seq.frame_path(f) for f in wanted if not os.path.isfile(seq.frame_path(f))]
 
 
-def require_frames(seq: SequenceRef, what: str, frames: range | None = None) -> None:
+def require_frames(seq: FrameSequence, what: str, frames: range | None = None) -> None:
     """Raise a clear "media offline" error when any frame of ``seq`` is missing on disk."""
     missing = missing_frames(seq, frames)
     if missing:
@@ -96,16 +88,16 @@ def clip_sequence_key(clip: Any) -> tuple[str, str, str] | None:
     return _normalise(folder), name, ""
 
 
-def sequence_key(seq: SequenceRef) -> tuple[str, str, str]:
-    """(folder, prefix, suffix) of a SequenceRef, comparable with :func:`clip_sequence_key`."""
+def sequence_key(seq: FrameSequence) -> tuple[str, str, str]:
+    """(folder, prefix, suffix) of a FrameSequence, comparable with :func:`clip_sequence_key`."""
     pattern = seq.printf_pattern()
     folder, name = os.path.split(pattern)
     match = _PRINTF.search(name)
-    assert match is not None  # SequenceRef guarantees one frame token
+    assert match is not None  # FrameSequence holds one frame token
     return _normalise(folder), name[: match.start()], name[match.end() :]
 
 
-def find_clip(folder: Any, seq: SequenceRef) -> Any | None:
+def find_clip(folder: Any, seq: FrameSequence) -> Any | None:
     """The clip in ``folder`` showing the file sequence ``seq`` (matched on file path), or None."""
     key = sequence_key(seq)
     for clip in query(folder, "GetClipList") or []:
@@ -114,7 +106,7 @@ def find_clip(folder: Any, seq: SequenceRef) -> Any | None:
     return None
 
 
-def import_sequence(media_pool: Any, folder: Any, seq: SequenceRef, what: str) -> Any:
+def import_sequence(media_pool: Any, folder: Any, seq: FrameSequence, what: str) -> Any:
     """Import ``seq`` (absolute path) as ONE clip into ``folder``, or return the clip already there.
 
     Raises:
@@ -148,8 +140,8 @@ def clip_frames(clip: Any) -> tuple[int, int]:
         ) from exc
 
 
-def clip_as_sequence(clip: Any, what: str) -> SequenceRef:
-    """Rebuild a SequenceRef (absolute printf path, inclusive frames) from a Media Pool clip.
+def clip_as_sequence(clip: Any, what: str) -> FrameSequence:
+    """Rebuild a FrameSequence (absolute printf path, inclusive frames) from a Media Pool clip.
 
     Raises:
         BridgeError: the clip is not an image sequence (a movie, a still, a title).
@@ -174,7 +166,7 @@ def clip_as_sequence(clip: Any, what: str) -> SequenceRef:
     except ValueError:
         fps = 24.0
     del folder
-    return SequenceRef(
+    return FrameSequence(
         path=os.path.join(base, f"{prefix}%0{pad}d{suffix}"),
         first_frame=first,
         last_frame=last,

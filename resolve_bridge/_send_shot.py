@@ -3,31 +3,32 @@
 Steps: find the clip at the playhead (``Timeline.GetCurrentVideoItem``), narrowed to the marked
 range when the timeline has In/Out marks inside it; check its media is an image sequence that is
 online; map its record range to source frames (Phase 1 exports share the SOURCE numbering, so the
-same numbers address ``_SOURCE_``, ``_REF_`` and ``_BAL_``); export the shot's cut as OTIO; write
-the job atomically to ``<project_root>/jobs/incoming/<job_id>.json``. Every check runs before any
-file is written, so a refused shot leaves nothing behind.
+same numbers address ``_SOURCE_``, ``_REF_`` and ``_BAL_``); let Resolve export the timeline as OTIO
+into a temporary folder; then the tool (host verb ``write-job``) validates the job, writes the
+shot's cut (Resolve's export trimmed to the shot, or built when the export failed) and the job,
+both atomically. Every check runs before any file is written, so a refused shot leaves nothing
+behind.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import schemas
-from schemas import SequenceRef, ShotJob
-
 from ._config import BridgeConfig
-from ._cut import write_shot_cut
 from ._errors import BridgeError
 from ._exports import export_name, latest_exports
 from ._frames import FrameSpan, TimelineRate, frame_to_timecode
-from ._gateway import call, query
+from ._gateway import call, has_method, query
 from ._media import clip_as_sequence, require_frames
+from ._sequence import FrameSequence
 from ._setup import current_project
+from ._tool import ToolClient
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ShotSelection:
     Attributes:
         record: absolute record span (exclusive end).
         source_first: source frame shown at ``record.start`` (clip numbering).
-        media: the clip's own sequence (absolute path, full clip range).
+        media: the clip's own sequence (absolute printf path, full clip range).
         item_name: the timeline item's name.
         timeline_start: the timeline's first record frame.
         reel: the clip's ``Reel Name`` property, if any.
@@ -45,7 +46,7 @@ class ShotSelection:
 
     record: FrameSpan
     source_first: int
-    media: SequenceRef
+    media: FrameSequence
     item_name: str
     timeline_start: int
     reel: str | None = None
@@ -135,13 +136,13 @@ def _media_folder(config: BridgeConfig, selection: ShotSelection) -> Path:
     return latest
 
 
-def _export_ref(config: BridgeConfig, folder: Path, tag: str, frames: range, rate: float) -> SequenceRef:
+def _export_ref(config: BridgeConfig, folder: Path, tag: str, frames: range, rate: float) -> dict[str, Any]:
+    """The job's sequence of one export (root-relative ``####`` path), after checking it is on disk."""
     pattern = folder / export_name(config.film, tag)
-    rel = os.path.relpath(pattern, config.root)
-    seq = SequenceRef(path=rel, first_frame=frames.start, last_frame=frames.stop - 1, frame_rate=rate)
-    absolute = seq.model_copy(update={"path": str(pattern)})
+    absolute = FrameSequence(str(pattern), frames.start, frames.stop - 1, rate)
     require_frames(absolute, f"{tag} export")
-    return seq
+    relative = FrameSequence(os.path.relpath(pattern, config.root), frames.start, frames.stop - 1, rate)
+    return relative.to_json()
 
 
 def _unique_job_id(config: BridgeConfig, shot: str, now: datetime) -> str:
@@ -158,13 +159,29 @@ def default_shot_name(config: BridgeConfig, record_timecode: str) -> str:
     return f"{config.film}_{re.sub(r'[:;]', '', record_timecode)}"
 
 
+def export_timeline_otio(resolve: Any, timeline: Any, path: Path) -> str | None:
+    """Resolve's own OTIO export of ``timeline`` to ``path`` (native since 18.5), or None if it failed."""
+    if not (has_method(resolve, "EXPORT_OTIO") and has_method(resolve, "EXPORT_NONE")):
+        return None
+    try:
+        ok = timeline.Export(str(path), resolve.EXPORT_OTIO, resolve.EXPORT_NONE)
+    except Exception:  # noqa: BLE001 - a broken export falls back to the cut the tool builds
+        return None
+    return str(path) if ok and path.is_file() else None
+
+
 def send_shot(
-    resolve: Any, config: BridgeConfig, shot_name: str | None = None, now: datetime | None = None
+    resolve: Any,
+    tool: ToolClient,
+    config: BridgeConfig,
+    shot_name: str | None = None,
+    now: datetime | None = None,
 ) -> Path:
     """Write the ShotJob for the shot at the playhead; return the job file's path.
 
     Args:
         resolve: the Resolve object.
+        tool: the chroma-recovery tool (validates and writes the job and its cut).
         config: film name and project root.
         shot_name: file-name safe shot name; default ``<film>_<record-in timecode digits>``.
         now: timestamp for the job id (tests pass a fixed one).
@@ -185,8 +202,7 @@ def send_shot(
     balanced = _export_ref(config, folder, "BAL", frames, rate.as_float) if balanced_path.exists() else None
     stamp = now or datetime.now(timezone.utc)
     job_id = _unique_job_id(config, shot, stamp)
-    cut_file = config.root / "jobs" / "cuts" / f"{job_id}.otio"
-    data = {
+    job = {
         "job_id": job_id,
         "project": {"name": config.film, "root": str(config.root)},
         "shot": {
@@ -195,17 +211,22 @@ def send_shot(
             "record_in": selection.record.start,
             "record_out": selection.record.end,
             "record_timecode": timecode,
-            "cut_path": os.path.relpath(cut_file, config.root),
+            "cut_path": f"jobs/cuts/{job_id}.otio",
         },
         "media": {"source": source, "reference": reference, "balanced": balanced},
         "frame_rate": rate.as_float,
     }
-    try:
-        job = ShotJob.model_validate(data)
-        schemas.check_paths_inside_root(job, f"job {job_id}")
-    except (ValueError, schemas.SchemaError) as exc:
-        raise BridgeError(
-            f"job {job_id} is invalid: {str(exc).splitlines()[0]}", hint="see the field named"
-        ) from exc
-    write_shot_cut(resolve, timeline, selection, cut_file, rate, shot)
-    return schemas.dump_document(job, config.incoming_jobs_dir / f"{job_id}.json")
+    with tempfile.TemporaryDirectory(prefix="chroma-recovery-cut-") as scratch:
+        exported = export_timeline_otio(resolve, timeline, Path(scratch) / "timeline.otio")
+        cut = {
+            "resolve_export": exported,
+            "timeline_start": selection.timeline_start,
+            "record_in": selection.record.start,
+            "record_out": selection.record.end,
+            "rate": rate.as_float,
+            "item_name": selection.item_name,
+            "source_first": selection.source_first,
+            "media": selection.media.to_json(),
+        }
+        written = tool.call("write-job", {"job": job, "cut": cut})
+    return Path(written["job_path"])

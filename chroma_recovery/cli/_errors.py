@@ -26,6 +26,7 @@ def _error_roots() -> tuple[type[BaseException], ...]:
         ("resolve_bridge", "BridgeError"),
         ("chroma_recovery.loop", "LoopError"),
         ("chroma_recovery.farm", "FarmError"),
+        ("chroma_recovery.resolve_host", "ResolveHostError"),
     ):
         try:
             mod = __import__(module, fromlist=[name])

@@ -77,11 +77,13 @@ def watch_renders(
     hook = None
     if resolve:
         import resolve_bridge
+        from chroma_recovery.resolve_host import in_process_tool
 
         host = resolve_bridge.get_resolve()
+        tool = in_process_tool()  # this interpreter is the tool: no subprocess per manifest
 
         def hook(path, manifest):  # type: ignore[no-untyped-def]
-            resolve_bridge.import_renders(host, project, [path])
+            resolve_bridge.import_renders(host, tool, project, [path])
 
     watcher = ManifestWatcher(project, on_import=hook)
     if once:

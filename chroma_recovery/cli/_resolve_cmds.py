@@ -1,7 +1,9 @@
-"""``resolve install-scripts`` and ``resolve queue-import``: the DaVinci Resolve side."""
+"""``resolve install-scripts``, ``resolve queue-import`` and ``resolve host``: the DaVinci Resolve side."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 
 import typer
@@ -25,12 +27,21 @@ def install_scripts(
     ),
     uninstall: bool = typer.Option(False, "--uninstall", help="Remove the scripts instead."),
 ) -> None:
-    """Copy the four 'Chroma Recovery - ...' menu scripts into Resolve's Scripts/Utility folder."""
-    from resolve_bridge import BridgeError, scripts_root, uninstall_scripts
-    from resolve_bridge import install_scripts as install
+    """Copy the four 'Chroma Recovery - ...' menu scripts into Resolve's Scripts/Utility folder.
+
+    Each copy records where this chroma-recovery and its Python live: the scripts run under any
+    Python 3.8+ that Resolve finds and call this tool for everything else.
+    """
+    from chroma_recovery.resolve_host import (
+        ResolveHostError,
+        current_tool,
+        scripts_root,
+        uninstall_scripts,
+    )
+    from chroma_recovery.resolve_host import install_scripts as install
 
     if sum((user, system, target is not None)) > 1:
-        raise BridgeError("choose one of --user, --system, --target", hint="--user is the default")
+        raise ResolveHostError("choose one of --user, --system, --target", hint="--user is the default")
     root = target if target is not None else scripts_root("system" if system else "user")
     if uninstall:
         removed = uninstall_scripts(root)
@@ -39,8 +50,10 @@ def install_scripts(
         if not removed:
             console.print(f"no chroma-recovery scripts in {root / 'Utility'}")
         return
-    for path in install(root):
+    tool = current_tool()
+    for path in install(root, tool):
         console.print(f"installed {path}")
+    console.print(f"the scripts call {tool.executable or tool.python + ' -m chroma_recovery'}")
     console.print("restart Resolve (or reopen Workspace > Scripts) to see them under Utility")
 
 
@@ -51,6 +64,27 @@ def queue_import(
     root: Path = typer.Option(..., "--root", help="The project root (holds resolve_queue/)."),
 ) -> None:
     """Queue a finished render for 'Import ML Renders' (copies it to resolve_queue/pending)."""
-    from resolve_bridge import queue_manifest
+    import schemas
+    from chroma_recovery.loop import ImportQueue
 
-    console.print(f"queued {queue_manifest(root, manifest)}")
+    console.print(f"queued {ImportQueue(root).queue(manifest, schemas.load_manifest(manifest))}")
+
+
+@resolve_app.command("host")
+def host(
+    verb: str = typer.Argument(
+        ..., help="config | check-frames | write-job | renders | queue-finish | conform-plan"
+    ),
+) -> None:
+    """Machine interface of the menu scripts: one JSON request on stdin, one JSON reply line on stdout.
+
+    Exit status 0 when the reply is ok, 2 when the request was refused (the reply says why).
+    """
+    from chroma_recovery.resolve_host import handle, reply_ok
+
+    request = sys.stdin.read()
+    with contextlib.redirect_stdout(sys.stderr):  # stray prints must not corrupt the reply line
+        reply = handle(verb, request)
+    sys.stdout.write(reply + "\n")
+    sys.stdout.flush()
+    raise typer.Exit(0 if reply_ok(reply) else 2)

@@ -6,6 +6,8 @@ exclusive ``endFrame``, 1-based indices, imports into the current folder, droppe
 appends, the V1 fallback for a bad ``trackIndex``, settings order rules, stale render settings.
 Media are real files on disk; render jobs write real EXR files with OpenImageIO; ``Timeline.Export``
 writes real OTIO/EDL files. Every call is logged in ``resolve.sim.calls`` as ``("Class.Method", args)``.
+:class:`HostServer` serves it to menu scripts running under another (bare) Python, as Resolve
+serves its FuScript process.
 
 Example::
 
@@ -18,6 +20,7 @@ Example::
 from ._media_item import MediaPoolItem, MediaSource
 from ._media_pool import Folder, MediaPool
 from ._project import Project, ProjectManager
+from ._remote import HostServer
 from ._render import RenderJob
 from ._resolve import App, Bmd, Fusion, MediaStorage, Resolve, make_host_globals
 from ._state import SimState
@@ -29,6 +32,7 @@ __all__ = [
     "Bmd",
     "Folder",
     "Fusion",
+    "HostServer",
     "MediaPool",
     "MediaPoolItem",
     "MediaSource",

@@ -1,17 +1,26 @@
-"""Helpers of the bridge tests: small EXR sequences on disk, a config file, running menu scripts."""
+"""Helpers of the bridge tests: small EXR sequences on disk, a config file, running menu actions."""
 
 from __future__ import annotations
 
 import json
-import runpy
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
 
+from chroma_recovery.resolve_host import in_process_tool
+from resolve_bridge import ToolClient, run_menu_action
+
 REPO = Path(__file__).resolve().parents[2]
 MENU_DIR = REPO / "scripts" / "Utility"
+#: Menu entry -> the action its script runs.
+ACTIONS = {
+    "Setup Project": "setup",
+    "Send Shot to ML": "send_shot",
+    "Import ML Renders": "import_renders",
+    "Conform Reel": "conform",
+}
 FILM = "NIGHTTRAIN"
 WIDTH, HEIGHT = 32, 24
 
@@ -61,6 +70,12 @@ def write_config(tmp: Path, **fields: Any) -> Path:
     return path
 
 
-def run_menu(name: str, host_globals: dict[str, Any]) -> dict[str, Any]:
-    """Execute ``scripts/Utility/Chroma Recovery - <name>.py`` as Resolve does; return its globals."""
-    return runpy.run_path(str(MENU_DIR / f"Chroma Recovery - {name}.py"), init_globals=dict(host_globals))
+def tool() -> ToolClient:
+    """The tool answering in this interpreter (the installed scripts run it as a subprocess; the
+    menu-script files themselves are exercised under bare Pythons in test_host_interpreters)."""
+    return in_process_tool()
+
+
+def run_menu(name: str, host_globals: dict[str, Any]) -> Any:
+    """Run the action of menu entry ``name`` as its script does; return the script's ``result``."""
+    return run_menu_action(ACTIONS[name], dict(host_globals), tool=tool())

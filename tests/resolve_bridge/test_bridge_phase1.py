@@ -18,6 +18,7 @@ from tests.resolve_bridge.resolve_bridge_helpers import (
     make_media,
     pixel,
     run_menu,
+    tool,
     write_config,
 )
 
@@ -55,8 +56,7 @@ def _reel(host: dict[str, Any], first: int = 1003, last: int = 1010, record: int
 @pytest.fixture
 def phase1(env: dict[str, Any]) -> dict[str, Any]:
     host = make_host_globals("free")
-    namespace = run_menu("Setup Project", host)
-    assert namespace["result"] is not None
+    assert run_menu("Setup Project", host) is not None
     return {**env, "host": host}
 
 
@@ -101,7 +101,7 @@ def test_existing_project_name_is_loaded_not_duplicated(env: dict[str, Any]) -> 
     pm = host["resolve"].GetProjectManager()
     assert pm.CreateProject(PROJECT) is not None
     assert pm.CreateProject("Other") is not None  # the film's project is no longer current
-    report = setup_project(host["resolve"], load_config(env["config"]), import_media=False)
+    report = setup_project(host["resolve"], load_config(tool(), env["config"]), import_media=False)
     assert report.created is False
     assert report.project.GetName() == PROJECT
     assert pm.GetProjectListInCurrentFolder().count(PROJECT) == 1
@@ -109,11 +109,11 @@ def test_existing_project_name_is_loaded_not_duplicated(env: dict[str, Any]) -> 
 
 def test_failing_render_reports_status_and_leaves_no_export(env: dict[str, Any]) -> None:
     host = make_host_globals("studio")
-    config = load_config(env["config"])
+    config = load_config(tool(), env["config"])
     report = setup_project(host["resolve"], config)
     (env["tmp"] / "media" / "ref" / "dcp_0007.exr").unlink()  # goes offline after the import
     with pytest.raises(BridgeError, match="Media offline") as info:
-        export_phase1(host["resolve"], config, report.clips)
+        export_phase1(host["resolve"], tool(), config, report.clips)
     assert "REF" in str(info.value) and "Failed" in str(info.value)
     exports = config.exports_dir
     assert not list(exports.rglob("*.exr"))
@@ -122,8 +122,7 @@ def test_failing_render_reports_status_and_leaves_no_export(env: dict[str, Any])
 
 def test_send_shot_writes_valid_job_and_cut(phase1: dict[str, Any]) -> None:
     timeline = _reel(phase1["host"])
-    namespace = run_menu("Send Shot to ML", phase1["host"])
-    job_path = Path(namespace["result"])
+    job_path = Path(run_menu("Send Shot to ML", phase1["host"]))
     assert job_path.parent == phase1["root"] / "jobs" / "incoming"
     job = schemas.load_job(job_path)
     assert (job.shot.record_in, job.shot.record_out) == (86410, 86418)
@@ -147,7 +146,7 @@ def test_send_shot_writes_valid_job_and_cut(phase1: dict[str, Any]) -> None:
 def test_send_shot_builds_cut_when_otio_export_fails(phase1: dict[str, Any]) -> None:
     _reel(phase1["host"])
     phase1["host"]["resolve"].sim.fail("Timeline.Export", False)
-    job = schemas.load_job(run_menu("Send Shot to ML", phase1["host"])["result"])
+    job = schemas.load_job(run_menu("Send Shot to ML", phase1["host"]))
     cut = otio.adapters.read_from_file(str(phase1["root"] / str(job.shot.cut_path)))
     assert cut.metadata["chroma_recovery"]["made_by"] == "built"
     (clip,) = list(cut.find_clips())
@@ -156,8 +155,7 @@ def test_send_shot_builds_cut_when_otio_export_fails(phase1: dict[str, Any]) -> 
 
 
 def _no_job(phase1: dict[str, Any], capsys: Any, expected: str) -> None:
-    namespace = run_menu("Send Shot to ML", phase1["host"])
-    assert namespace["result"] is None
+    assert run_menu("Send Shot to ML", phase1["host"]) is None
     out = capsys.readouterr().out
     assert expected in out and "Traceback" not in out
     assert not (phase1["root"] / "jobs").exists() or not list((phase1["root"] / "jobs").rglob("*.json"))
@@ -197,5 +195,5 @@ def test_send_shot_on_a_still_writes_nothing(phase1: dict[str, Any], capsys: Any
 
 def test_job_document_is_plain_json(phase1: dict[str, Any]) -> None:
     _reel(phase1["host"])
-    data = json.loads(Path(run_menu("Send Shot to ML", phase1["host"])["result"]).read_text())
+    data = json.loads(Path(run_menu("Send Shot to ML", phase1["host"])).read_text())
     assert data["schema_version"] == "1" and data["media"]["source"]["path"].endswith("_SOURCE_####.exr")

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 import schemas
-from resolve_bridge import RenderInput, apply_pending_imports, import_renders
+from resolve_bridge import BridgeError, apply_pending_imports, import_renders, read_manifests
 from resolve_bridge.simulator import make_host_globals
 from schemas import RenderManifest, SequenceRef
 from tests.resolve_bridge.resolve_bridge_helpers import (
     FILM,
     make_media,
     run_menu,
+    tool,
     write_config,
     write_sequence,
 )
@@ -25,7 +26,7 @@ from tests.resolve_bridge.resolve_bridge_helpers import (
 def shot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("CHROMA_RECOVERY_CONFIG", str(write_config(tmp_path, **make_media(tmp_path))))
     host = make_host_globals("free")
-    assert run_menu("Setup Project", host)["result"] is not None
+    assert run_menu("Setup Project", host) is not None
     project = host["resolve"].GetProjectManager().GetCurrentProject()
     pool = project.GetMediaPool()
     source_bin = next(f for f in pool.GetRootFolder().GetSubFolderList() if f.GetName() == "SOURCE")
@@ -34,11 +35,12 @@ def shot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     info = {"mediaPoolItem": source_bin.GetClipList()[0], "startFrame": 1003, "endFrame": 1011}
     assert pool.AppendToTimeline([{**info, "recordFrame": 86410, "trackIndex": 1, "mediaType": 1}])
     reel.SetCurrentTimecode("01:00:00:12")
-    job = schemas.load_job(run_menu("Send Shot to ML", host)["result"])
+    job = schemas.load_job(run_menu("Send Shot to ML", host))
     return {"host": host, "project": project, "job": job, "root": tmp_path / "project"}
 
 
-def _render(shot: dict[str, Any], stage: str, version: int, queue: bool = True) -> RenderManifest:
+def _render(shot: dict[str, Any], stage: str, version: int, queue: bool = True) -> Path:
+    """Render frames and write their manifest (queued in pending, or beside the frames)."""
     job = shot["job"]
     folder = shot["root"] / "renders" / job.shot.name / stage / f"v{version:03d}"
     write_sequence(folder, f"{FILM}_ML_", 1003, 8, "ml")
@@ -50,10 +52,10 @@ def _render(shot: dict[str, Any], stage: str, version: int, queue: bool = True) 
         started_at=now, finished_at=now,
     )  # fmt: skip
     if queue:
-        schemas.dump_document(
+        return schemas.dump_document(
             manifest, shot["root"] / "resolve_queue" / "pending" / f"{stage}_v{version}.json"
         )
-    return manifest
+    return schemas.dump_document(manifest, folder / "_manifest.json")
 
 
 def _phase3(project: Any) -> Any:
@@ -81,7 +83,7 @@ def _bin_path(project: Any, *names: str) -> Any:
 def test_import_script_builds_four_tracks_at_record_position(shot: dict[str, Any]) -> None:
     _render(shot, "inference", 1)
     _render(shot, "matchgrade", 1)
-    result = run_menu("Import ML Renders", shot["host"])["result"]
+    result = run_menu("Import ML Renders", shot["host"])
     assert [p.name for p in result.done] == ["inference_v1.json", "matchgrade_v1.json"]
     assert not list((shot["root"] / "resolve_queue" / "pending").glob("*.json"))
     timeline = _phase3(shot["project"])
@@ -108,9 +110,9 @@ def test_import_script_builds_four_tracks_at_record_position(shot: dict[str, Any
 
 def test_new_version_keeps_the_old_one_on_a_superseded_track(shot: dict[str, Any]) -> None:
     _render(shot, "inference", 1)
-    apply_pending_imports(shot["host"]["resolve"], shot["root"])
+    apply_pending_imports(shot["host"]["resolve"], tool(), shot["root"])
     _render(shot, "inference", 2)
-    result = apply_pending_imports(shot["host"]["resolve"], shot["root"])
+    result = apply_pending_imports(shot["host"]["resolve"], tool(), shot["root"])
     assert result.report.superseded == [f"ML {shot['job'].shot.name} v001 -> V5"]
     timeline = _phase3(shot["project"])
     assert timeline.GetTrackName("video", 5) == "ML superseded"
@@ -126,10 +128,12 @@ def test_reimport_is_a_no_op_and_older_version_goes_to_superseded(shot: dict[str
     resolve = shot["host"]["resolve"]
     v2 = _render(shot, "inference", 2, queue=False)
     v1 = _render(shot, "inference", 1, queue=False)
-    import_renders(resolve, shot["root"], [v2])
-    again = import_renders(resolve, shot["root"], [RenderInput.from_manifest(v2)])
+    import_renders(resolve, tool(), shot["root"], [v2])
+    (read,) = read_manifests(tool(), shot["root"], [str(v2)])
+    assert read.render is not None and read.error == ""
+    again = import_renders(resolve, tool(), shot["root"], [read.render])
     assert again.skipped == [f"ML {shot['job'].shot.name} v002"] and again.placed == []
-    late = import_renders(resolve, shot["root"], [v1])
+    late = import_renders(resolve, tool(), shot["root"], [v1])
     timeline = _phase3(shot["project"])
     assert "inference/v002" in _track(timeline, 2)[0][2]
     assert "inference/v001" in _track(timeline, 5)[0][2]
@@ -137,10 +141,10 @@ def test_reimport_is_a_no_op_and_older_version_goes_to_superseded(shot: dict[str
 
 
 def test_bad_manifest_moves_to_failed_with_reason(shot: dict[str, Any]) -> None:
-    manifest = _render(shot, "inference", 1, queue=False)
+    manifest = schemas.load_manifest(_render(shot, "inference", 1, queue=False))
     bad = manifest.model_copy(update={"job_id": "NO_SUCH_JOB"})
     schemas.dump_document(bad, shot["root"] / "resolve_queue" / "pending" / "bad.json")
-    result = apply_pending_imports(shot["host"]["resolve"], shot["root"])
+    result = apply_pending_imports(shot["host"]["resolve"], tool(), shot["root"])
     assert result.done == []
     ((moved, message),) = result.failed
     assert moved.parent.name == "failed" and "NO_SUCH_JOB" in message
@@ -152,7 +156,7 @@ def test_queue_import_cli_drops_manifest_into_pending(shot: dict[str, Any], tmp_
 
     from chroma_recovery.cli import app
 
-    manifest = _render(shot, "matchgrade", 3, queue=False)
+    manifest = schemas.load_manifest(_render(shot, "matchgrade", 3, queue=False))
     source = schemas.dump_document(manifest, tmp_path / "elsewhere" / "manifest.json")
     result = CliRunner().invoke(app, ["resolve", "queue-import", str(source), "--root", str(shot["root"])])
     assert result.exit_code == 0, result.output

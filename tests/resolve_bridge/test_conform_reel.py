@@ -11,7 +11,7 @@ import schemas
 from resolve_bridge import conform_reel, load_config
 from resolve_bridge.simulator import make_host_globals
 from tests.chroma_recovery.conform.conform_helpers import write_job, write_render
-from tests.resolve_bridge.resolve_bridge_helpers import make_media, run_menu, write_config
+from tests.resolve_bridge.resolve_bridge_helpers import make_media, run_menu, tool, write_config
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def reel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A set-up project whose REEL1 timeline holds two SOURCE cuts; sh_a has ML+MG renders."""
     monkeypatch.setenv("CHROMA_RECOVERY_CONFIG", str(write_config(tmp_path, **make_media(tmp_path, 24))))
     host = make_host_globals("free")
-    assert run_menu("Setup Project", host)["result"] is not None
+    assert run_menu("Setup Project", host) is not None
     project = host["resolve"].GetProjectManager().GetCurrentProject()
     pool = project.GetMediaPool()
     source = next(
@@ -47,7 +47,7 @@ def _items(timeline: Any, index: int) -> list[tuple[int, int, str]]:
 
 
 def test_menu_script_conforms_the_current_timeline(reel: dict[str, Any]) -> None:
-    report = run_menu("Conform Reel", reel["host"])["result"]
+    report = run_menu("Conform Reel", reel["host"])
     assert report is not None, "the menu printed an error"
     timeline = reel["project"].GetCurrentTimeline()
     assert timeline.GetName() == report.timeline == "REEL1_conform"
@@ -69,10 +69,10 @@ def test_approved_version_is_placed_and_rerun_makes_a_new_timeline(reel: dict[st
 
     approve(reel["root"], "sh_a", 1)
     resolve = reel["host"]["resolve"]
-    config = load_config()
-    first = conform_reel(resolve, config)
+    config = load_config(tool())
+    first = conform_reel(resolve, tool(), config)
     reel["project"].SetCurrentTimeline(reel["reel"])
-    second = conform_reel(resolve, config)
+    second = conform_reel(resolve, tool(), config)
     assert (first.timeline, second.timeline) == ("REEL1_conform", "REEL1_conform_2")
     timeline = reel["project"].GetCurrentTimeline()
     ((_, _, ml_path),) = _items(timeline, 2)
@@ -81,7 +81,7 @@ def test_approved_version_is_placed_and_rerun_makes_a_new_timeline(reel: dict[st
 
 
 def test_import_method_uses_import_timeline_from_file(reel: dict[str, Any]) -> None:
-    report = conform_reel(reel["host"]["resolve"], load_config(), method="import")
+    report = conform_reel(reel["host"]["resolve"], tool(), load_config(tool()), method="import")
     timeline = reel["project"].GetCurrentTimeline()
     assert timeline.GetName() == report.timeline
     assert timeline.GetStartFrame() == 86400
@@ -94,6 +94,6 @@ def test_import_method_uses_import_timeline_from_file(reel: dict[str, Any]) -> N
 
 def test_no_timeline_is_a_clear_menu_error(reel: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     reel["project"].current_timeline = None  # Resolve showing no timeline (simulator state)
-    result = run_menu("Conform Reel", reel["host"])["result"]
+    result = run_menu("Conform Reel", reel["host"])
     assert result is None
     assert "no timeline is open" in capsys.readouterr().out

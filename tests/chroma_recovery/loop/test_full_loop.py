@@ -20,7 +20,7 @@ import resolve_bridge
 import schemas
 from chroma_recovery.loop import ImportQueue, JobQueue, ManifestWatcher, Worker, engine_runner
 from resolve_bridge.simulator import make_host_globals
-from tests.resolve_bridge.resolve_bridge_helpers import run_menu
+from tests.resolve_bridge.resolve_bridge_helpers import run_menu, tool
 
 REPO = Path(__file__).resolve().parents[3]
 FILM = "LOOPTEST"
@@ -61,7 +61,7 @@ def _config(tmp_path: Path, media: Path) -> Path:
 def _send_shot(tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], Path]:
     monkeypatch.setenv("CHROMA_RECOVERY_CONFIG", str(_config(tmp_path, media)))
     host = make_host_globals("studio")
-    assert run_menu("Setup Project", host)["result"] is not None
+    assert run_menu("Setup Project", host) is not None
     project = host["resolve"].GetProjectManager().GetCurrentProject()
     pool = project.GetMediaPool()
     source_bin = next(f for f in pool.GetRootFolder().GetSubFolderList() if f.GetName() == "SOURCE")
@@ -70,7 +70,7 @@ def _send_shot(tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch) -> 
     clip = {"mediaPoolItem": source_bin.GetClipList()[0], "startFrame": 1001, "endFrame": 1009}
     assert pool.AppendToTimeline([{**clip, "recordFrame": 86400, "trackIndex": 1, "mediaType": 1}])
     reel.SetCurrentTimecode("01:00:00:03")
-    job_file = Path(run_menu("Send Shot to ML", host)["result"])
+    job_file = Path(run_menu("Send Shot to ML", host))
     assert job_file.parent.name == "incoming"
     return host, tmp_path / "project"
 
@@ -94,7 +94,7 @@ def test_finished_render_reaches_the_resolve_timeline_without_a_manual_step(
     imported: list[str] = []
 
     def studio_import(path: Path, manifest: schemas.RenderManifest) -> None:
-        resolve_bridge.import_renders(host["resolve"], root, [path])
+        resolve_bridge.import_renders(host["resolve"], tool(), root, [path])
         imported.append(manifest.stage)
 
     watcher = ManifestWatcher(root, on_import=studio_import)
@@ -129,7 +129,7 @@ def test_free_edition_queues_for_the_menu_script(
     ]
     assert ManifestWatcher(root).sweep().count("queued") == 1
     assert [p.name.split("_")[-2] for p in ImportQueue(root).pending()] == ["inference"]
-    result = run_menu("Import ML Renders", host)["result"]
+    result = run_menu("Import ML Renders", host)
     assert len(result.done) == 1 and not result.failed
     assert len(_phase3_items(host, 2)) == 1
 

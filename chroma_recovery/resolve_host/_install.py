@@ -1,11 +1,12 @@
 """Install the menu scripts into Resolve's ``Fusion/Scripts/Utility`` folder (and remove them).
 
 The canonical scripts ship in the wheel as ``resolve_bridge/menu_scripts/*.py`` (identical copies
-live in the repository's ``scripts/Utility/``). Resolve runs them with *its* Python, which does
-not see our virtual environment, so installing rewrites the line ``_PACKAGE_PATHS = []`` of each
-copy to list where ``resolve_bridge`` and its dependencies (pydantic...) are installed — a
-``.pth``-style bootstrap recorded at install time. Resolve's Python must be the same minor
-version as the installing one for compiled dependencies (pydantic-core) to load.
+live in the repository's ``scripts/Utility/``). Resolve runs them with *its* Python — any CPython
+3.8 or later — which does not see our environment. Installing rewrites the line ``_TOOL = {}`` of
+each copy into a ``resolve_bridge.ToolRecord``: the absolute paths of the ``chroma-recovery``
+command and of its Python (the tool every request goes to) and of the ``resolve_bridge`` folder,
+which the script loads by location (standard library only; nothing is added to ``sys.path``, so
+no package of our environment can leak into Resolve's Python).
 
 Folders (``resolve_api.md`` §1.4): user scope is the per-user Scripts folder, system scope the
 all-users one; ``--target DIR`` names any ``Scripts`` folder (the scripts go to ``DIR/Utility``).
@@ -15,18 +16,20 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
 from pathlib import Path
-from typing import Literal
 
-from ._errors import BridgeError
+import resolve_bridge
+from chroma_engine.io import write_text_atomic
+from resolve_bridge import ToolRecord
+
+from ._errors import ResolveHostError
 
 MARKER = "chroma-recovery menu script"
-_PATHS_LINE = "_PACKAGE_PATHS = []"
-Scope = Literal["user", "system"]
+_TOOL_LINE = "_TOOL = {}"
+SCOPES = ("user", "system")
 
 
-def scripts_root(scope: Scope = "user", platform: str | None = None) -> Path:
+def scripts_root(scope: str = "user", platform: str | None = None) -> Path:
     """Resolve's ``Fusion/Scripts`` folder for ``scope`` on ``platform`` (default: this OS)."""
     plat = platform or sys.platform
     home = Path.home()
@@ -46,9 +49,13 @@ def scripts_root(scope: Scope = "user", platform: str | None = None) -> Path:
     return Path("/opt/resolve/Fusion/Scripts")
 
 
+def _bridge_folder() -> Path:
+    return Path(resolve_bridge.__file__).resolve().parent
+
+
 def menu_script_sources() -> dict[str, str]:
     """File name -> text of every canonical menu script shipped in the package."""
-    folder = resources.files("resolve_bridge") / "menu_scripts"
+    folder = _bridge_folder() / "menu_scripts"
     return {
         entry.name: entry.read_text(encoding="utf-8")
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
@@ -56,53 +63,52 @@ def menu_script_sources() -> dict[str, str]:
     }
 
 
-def package_paths() -> list[str]:
-    """Folders Resolve's Python needs on ``sys.path``: ours (``resolve_bridge`` + ``schemas``), then
-    the site-packages holding pydantic (and with it pydantic-core, typing-extensions)."""
-    import pydantic
+def current_tool() -> ToolRecord:
+    """The tool of *this* interpreter: ``chroma-recovery`` beside ``sys.executable`` and this package.
 
-    found: list[str] = []
-    for folder in (Path(__file__).resolve().parents[1], Path(pydantic.__file__).resolve().parents[1]):
-        if str(folder) not in found:
-            found.append(str(folder))
-    return found
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    The command is looked up only next to the running Python (a venv's ``bin``/``Scripts``), so the
+    two recorded paths always belong to one environment; without it ``python -m`` is used.
+    """
+    python = os.path.abspath(sys.executable)  # not resolved: a venv's python is a symlink
+    name = "chroma-recovery.exe" if os.name == "nt" else "chroma-recovery"
+    beside = os.path.join(os.path.dirname(python), name)
+    return ToolRecord(
+        executable=beside if os.path.isfile(beside) else "",
+        python=python,
+        package=str(_bridge_folder()),
+    )
 
 
-def install_scripts(root: Path, paths: list[str] | None = None) -> list[Path]:
-    """Copy the menu scripts into ``root/Utility`` with the package paths recorded.
+def install_scripts(root: Path, tool: ToolRecord | None = None) -> list[Path]:
+    """Copy the menu scripts into ``root/Utility`` with the tool record written into each.
 
     Args:
         root: a Resolve ``Fusion/Scripts`` folder (created if missing).
-        paths: folders to put on ``sys.path`` (default: :func:`package_paths`).
+        tool: what to record (default: :func:`current_tool`, this interpreter's).
 
     Raises:
-        BridgeError: the folder is not writable, or a file of the same name is not ours.
+        ResolveHostError: the folder is not writable, or a file of the same name is not ours.
     """
     target = root / "Utility"
-    recorded = paths if paths is not None else package_paths()
+    record = tool if tool is not None else current_tool()
+    line = f"_TOOL = {record.as_mapping()!r}"
     written: list[Path] = []
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name, text in menu_script_sources().items():
             dest = target / name
             if dest.exists() and MARKER not in dest.read_text(encoding="utf-8", errors="replace"):
-                raise BridgeError(
+                raise ResolveHostError(
                     f"{dest} exists and is not a chroma-recovery script", hint="move it away first"
                 )
-            if _PATHS_LINE not in text:
-                raise BridgeError(
+            if _TOOL_LINE not in text:
+                raise ResolveHostError(
                     f"packaged {name} lacks its bootstrap line", hint="reinstall chroma-recovery"
                 )
-            _atomic_write(dest, text.replace(_PATHS_LINE, f"_PACKAGE_PATHS = {recorded!r}", 1))
+            write_text_atomic(dest, text.replace(_TOOL_LINE, line, 1))
             written.append(dest)
     except OSError as exc:
-        raise BridgeError(
+        raise ResolveHostError(
             f"{target}: cannot install menu scripts ({exc.strerror})", hint="try --user"
         ) from exc
     return written
@@ -117,7 +123,7 @@ def uninstall_scripts(root: Path) -> list[Path]:
             try:
                 path.unlink()
             except OSError as exc:
-                raise BridgeError(
+                raise ResolveHostError(
                     f"{path}: cannot remove ({exc.strerror})", hint="check permissions"
                 ) from exc
             removed.append(path)
