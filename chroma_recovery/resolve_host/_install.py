@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 import resolve_bridge
-from chroma_engine.io import write_text_atomic
 from resolve_bridge import ToolRecord
 
 from ._errors import ResolveHostError
@@ -89,6 +88,8 @@ def install_scripts(root: Path, tool: ToolRecord | None = None) -> list[Path]:
     Raises:
         ResolveHostError: the folder is not writable, or a file of the same name is not ours.
     """
+    from chroma_engine.io import write_text_atomic
+
     target = root / "Utility"
     record = tool if tool is not None else current_tool()
     line = f"_TOOL = {record.as_mapping()!r}"

@@ -51,22 +51,16 @@ def one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _project_errors() -> tuple[type[BaseException], ...]:
-    import chroma_engine
-    import nuke_bridge
-    import resolve_bridge
-    import schemas
-    from chroma_recovery.loop import LoopError
+#: Top-level packages whose exceptions are project errors (each derives from its package's root).
+OUR_PACKAGES = ("schemas", "chroma_engine", "nuke_bridge", "resolve_bridge", "chroma_recovery")
 
-    return (
-        ResolveHostError,
-        schemas.SchemaError,
-        chroma_engine.EngineError,
-        nuke_bridge.NukeBridgeError,
-        resolve_bridge.BridgeError,
-        LoopError,
-        ValidationError,
-    )
+
+def is_project_error(exc: BaseException) -> bool:
+    """An error of ours (any package's error root) or a pydantic validation error: one line, no
+    traceback. Decided by where the class is defined, so no package is imported to find out."""
+    if isinstance(exc, ValidationError):
+        return True
+    return any(cls.__module__.partition(".")[0] in OUR_PACKAGES for cls in type(exc).__mro__)
 
 
 def _reply(ok: bool, **fields: Any) -> str:
@@ -80,7 +74,7 @@ def refusal(message: str, hint: str = "") -> str:
 
 def handle(verb: str, text: str) -> str:
     """Answer one request: ``text`` is the request JSON, the result is the reply line."""
-    from ._verbs import VERBS
+    from ._verbs import load_verb
 
     try:
         request = json.loads(text)
@@ -94,15 +88,13 @@ def handle(verb: str, text: str) -> str:
             f"this chroma-recovery speaks {HOST_PROTOCOL}",
             hint="run 'chroma-recovery resolve install-scripts' again",
         )
-    action = VERBS.get(verb)
-    if action is None:
-        return refusal(f"unknown host verb {verb!r} (known: {', '.join(sorted(VERBS))})")
     try:
+        action = load_verb(verb)
         return _reply(True, result=action(request["args"]))
-    except _project_errors() as exc:
-        return refusal(one_line(exc), getattr(exc, "hint", "") or "")
-    except Exception as exc:  # noqa: BLE001 - a crash still answers one line; details on stderr
-        traceback.print_exc(file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - every failure answers one line
+        if is_project_error(exc):
+            return refusal(one_line(exc), str(getattr(exc, "hint", "") or ""))
+        traceback.print_exc(file=sys.stderr)  # a crash: details on the tool's stderr
         return refusal(
             f"chroma-recovery failed on '{verb}': {type(exc).__name__}: {one_line(exc)}",
             hint="the full traceback went to the tool's stderr; please report it",

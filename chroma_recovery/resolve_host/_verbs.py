@@ -14,21 +14,41 @@ verb                    request ``args``                             ``result``
 ``conform-plan``        ``project_root``, ``reel``, ``rate``?,       ``plan``
                         ``track``?, ``originals``?, ``import_otio``?
 ======================  ===========================================  =============================
+
+Each verb's module is imported only when it is asked for, so a request pays for the libraries it
+needs (``config`` needs pydantic, not OpenImageIO or OpenTimelineIO).
 """
 
 from __future__ import annotations
 
-from ._config import verb_config
-from ._conform import verb_conform_plan
-from ._jobs import verb_write_job
-from ._protocol import Verb
-from ._renders import verb_check_frames, verb_queue_finish, verb_renders
+import importlib
 
-VERBS: dict[str, Verb] = {
-    "config": verb_config,
-    "check-frames": verb_check_frames,
-    "write-job": verb_write_job,
-    "renders": verb_renders,
-    "queue-finish": verb_queue_finish,
-    "conform-plan": verb_conform_plan,
+from ._errors import BadRequest
+from ._protocol import Verb
+
+#: verb -> ``module:function`` of this package.
+VERBS: dict[str, str] = {
+    "config": "_config:verb_config",
+    "check-frames": "_renders:verb_check_frames",
+    "write-job": "_jobs:verb_write_job",
+    "renders": "_renders:verb_renders",
+    "queue-finish": "_renders:verb_queue_finish",
+    "conform-plan": "_conform:verb_conform_plan",
 }
+
+
+def load_verb(verb: str) -> Verb:
+    """The function answering ``verb``.
+
+    Raises:
+        BadRequest: no such verb.
+    """
+    target = VERBS.get(verb)
+    if target is None:
+        raise BadRequest(
+            f"unknown host verb {verb!r} (known: {', '.join(sorted(VERBS))})",
+            hint="run 'chroma-recovery resolve install-scripts' again so the scripts match the tool",
+        )
+    module, name = target.split(":")
+    function: Verb = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    return function
