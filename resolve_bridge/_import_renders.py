@@ -134,7 +134,9 @@ def read_manifests(
     for data in reply["renders"]:
         render = RenderInput.from_json(data["render"]) if data.get("render") else None
         entries.append(
-            ManifestEntry(str(data["manifest"]), render, str(data.get("error") or ""), str(data.get("hint") or ""))
+            ManifestEntry(
+                str(data["manifest"]), render, str(data.get("error") or ""), str(data.get("hint") or "")
+            )
         )
     return entries
 
@@ -333,8 +335,12 @@ def apply_pending_imports(
         outcomes.append({"manifest": entry.manifest, "error": error or None, "hint": hint or None})
     if not outcomes:
         return result
-    moved = tool.call("queue-finish", {"project_root": os.fspath(project_root), "outcomes": outcomes})
-    for outcome, target in zip(outcomes, moved["moved"]):
+    moved = tool.call("queue-finish", {"project_root": os.fspath(project_root), "outcomes": outcomes})[
+        "moved"
+    ]
+    if len(moved) != len(outcomes):
+        raise BridgeError(f"the tool moved {len(moved)} manifest(s) of {len(outcomes)}")
+    for outcome, target in zip(outcomes, moved):  # noqa: B905 - strict= is Python 3.10+; checked above
         if outcome["error"]:
             result.failed.append((Path(target), str(outcome["error"])))
         else:

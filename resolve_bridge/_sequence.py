@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ._errors import BridgeError
@@ -93,7 +93,9 @@ class FrameSequence:
         """This sequence with a relative path joined onto ``root``."""
         if os.path.isabs(self.path):
             return self
-        return FrameSequence(os.path.join(root, self.path), self.first_frame, self.last_frame, self.frame_rate)
+        return FrameSequence(
+            os.path.join(root, self.path), self.first_frame, self.last_frame, self.frame_rate
+        )
 
     def with_frames(self, first: int, last: int) -> FrameSequence:
         return FrameSequence(self.path, first, last, self.frame_rate)

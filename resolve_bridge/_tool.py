@@ -37,7 +37,9 @@ DEFAULT_TIMEOUT_S = 900.0
 #: Variables of Resolve's Python that would make the tool's interpreter load the wrong stdlib.
 FOREIGN_ENV = ("PYTHONHOME", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__", "PYTHONSTARTUP")
 _NO_WINDOW = 0x08000000  # CREATE_NO_WINDOW: no console flashes up over Resolve on Windows
-_REINSTALL = "run 'chroma-recovery resolve install-scripts' again from the environment that has chroma-recovery"
+_REINSTALL = (
+    "run 'chroma-recovery resolve install-scripts' again from the environment that has chroma-recovery"
+)
 
 #: In-process transport: ``(verb, request JSON text) -> reply JSON text`` (``typing.Callable``:
 #: ``collections.abc.Callable[...]`` is not subscriptable at runtime on Python 3.8).
@@ -192,11 +194,9 @@ class ToolClient:
         except subprocess.TimeoutExpired as exc:
             raise ToolError(
                 verb,
-                f"chroma-recovery resolve host {verb} gave no answer within {limit:.0f} s",
+                f"chroma-recovery resolve host {verb} gave no answer within {limit:g} s",
                 hint="the machine may be overloaded; run the menu entry again",
             ) from exc
         except OSError as exc:
-            raise ToolError(
-                verb, f"cannot run {argv[0]}: {exc.strerror or exc}", hint=_REINSTALL
-            ) from exc
+            raise ToolError(verb, f"cannot run {argv[0]}: {exc.strerror or exc}", hint=_REINSTALL) from exc
         return read_reply(verb, done.stdout, done.stderr, done.returncode)

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chroma_recovery.conform import ConformPlan, ConformRow, Reel, build_timeline, plan_conform, write_timeline
+from chroma_recovery.conform import (
+    ConformPlan,
+    ConformRow,
+    Reel,
+    build_timeline,
+    plan_conform,
+    write_timeline,
+)
 from schemas import SchemaModel, SequenceRef
 
 from ._protocol import parse
@@ -92,7 +99,7 @@ def verb_conform_plan(args: Mapping[str, Any]) -> dict[str, Any]:
     plan, reel = plan_conform(request.reel, request.project_root, request.rate, request.track)
     data = plan.model_dump(mode="json")
     if request.originals:
-        for row_data, row in zip(data["rows"], plan.rows):
+        for row_data, row in zip(data["rows"], plan.rows, strict=True):
             row_data["original"], row_data["original_note"] = _original(reel, row)
     shaped = write_resolve_shaped(plan, reel, Path(request.import_otio)) if request.import_otio else None
     data["import_otio"] = str(shaped) if shaped else None

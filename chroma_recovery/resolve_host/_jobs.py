@@ -145,7 +145,9 @@ def write_shot_cut(cut: CutRequest, path: Path, shot: str) -> str:
         with atomic_target(path) as tmp:
             otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
     except (OSError, otio.exceptions.OTIOError) as exc:
-        raise ResolveHostError(f"{path}: cannot write the shot's cut ({exc})", hint="check permissions") from exc
+        raise ResolveHostError(
+            f"{path}: cannot write the shot's cut ({exc})", hint="check permissions"
+        ) from exc
     return made_by
 
 
@@ -161,15 +163,21 @@ def verb_write_job(args: Mapping[str, Any]) -> dict[str, Any]:
         job = ShotJob.model_validate(request.job)
         schemas.check_paths_inside_root(job, f"job {job_id}")
     except ValidationError as exc:
-        raise ResolveHostError(f"job {job_id} is invalid: {one_line(exc)}", hint="see the field named") from exc
+        raise ResolveHostError(
+            f"job {job_id} is invalid: {one_line(exc)}", hint="see the field named"
+        ) from exc
     except schemas.SchemaError as exc:
-        raise ResolveHostError(f"job {job_id} is invalid: {one_line(exc)}", hint="see the field named") from exc
+        raise ResolveHostError(
+            f"job {job_id} is invalid: {one_line(exc)}", hint="see the field named"
+        ) from exc
     if job.shot.cut_path is None:
         raise ResolveHostError(f"job {job_id} has no shot.cut_path", hint="reinstall the menu scripts")
     root = Path(job.project.root)
     target = root / "jobs" / "incoming" / f"{job.job_id}.json"
     if target.exists():
-        raise ResolveHostError(f"{target} already exists", hint="send the shot again (a new job id is chosen)")
+        raise ResolveHostError(
+            f"{target} already exists", hint="send the shot again (a new job id is chosen)"
+        )
     cut_path = root / job.shot.cut_path
     made_by = write_shot_cut(request.cut, cut_path, job.shot.name)
     schemas.dump_document(job, target)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from resolve_bridge import HOST_PROTOCOL
 
-from ._errors import BadRequest, ResolveHostError
+from ._errors import BadRequest
 
 M = TypeVar("M", bound=BaseModel)
 Verb = Callable[[Mapping[str, Any]], dict[str, Any]]

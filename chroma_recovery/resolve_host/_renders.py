@@ -82,7 +82,9 @@ def find_job(root: Path, job_id: str) -> ShotJob:
     """Load ``<job_id>.json`` from anywhere under ``<root>/jobs`` (incoming, running, done...)."""
     for path in sorted((root / "jobs").rglob(f"{job_id}.json")):
         return schemas.load_job(path)
-    raise ResolveHostError(f"job {job_id} not found under {root / 'jobs'}", hint="was it sent from this project?")
+    raise ResolveHostError(
+        f"job {job_id} not found under {root / 'jobs'}", hint="was it sent from this project?"
+    )
 
 
 def read_render(root: Path, path: Path) -> dict[str, Any]:
@@ -102,7 +104,9 @@ def read_render(root: Path, path: Path) -> dict[str, Any]:
         )
     job = find_job(root, manifest.job_id)
     if job.shot.record_in is None:
-        raise ResolveHostError(f"job {job.job_id} has no record_in", hint="send the shot again from its timeline")
+        raise ResolveHostError(
+            f"job {job.job_id} has no record_in", hint="send the shot again from its timeline"
+        )
     output = _absolute(manifest.output, root)
     if manifest.frame_count != output.frame_count:
         raise ResolveHostError(
@@ -116,7 +120,9 @@ def read_render(root: Path, path: Path) -> dict[str, Any]:
         "job_id": manifest.job_id,
         "shot": manifest.shot,
         "version": manifest.version,
-        "sequence": output.model_dump(mode="json", include={"path", "first_frame", "last_frame", "frame_rate"}),
+        "sequence": output.model_dump(
+            mode="json", include={"path", "first_frame", "last_frame", "frame_rate"}
+        ),
         "project": job.project.name,
         "record_in": job.shot.record_in,
         "source": _absolute(job.media.source, root).model_dump(
@@ -148,7 +154,9 @@ def verb_renders(args: Mapping[str, Any]) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     for path in paths:
         try:
-            entries.append({"manifest": str(path), "render": read_render(root, path), "error": None, "hint": None})
+            entries.append(
+                {"manifest": str(path), "render": read_render(root, path), "error": None, "hint": None}
+            )
         except (ResolveHostError, schemas.SchemaError) as exc:
             entries.append({"manifest": str(path), "render": None, "error": one_line(exc), "hint": exc.hint})
     return {"renders": entries}
@@ -189,7 +197,9 @@ def verb_queue_finish(args: Mapping[str, Any]) -> dict[str, Any]:
     for outcome in request.outcomes:
         path = Path(outcome.manifest)
         if path.resolve().parent != pending or not path.is_file():
-            raise ResolveHostError(f"{path}: not a pending manifest of {queue}", hint="run Import ML Renders again")
+            raise ResolveHostError(
+                f"{path}: not a pending manifest of {queue}", hint="run Import ML Renders again"
+            )
         if outcome.error is None:
             moved.append(str(_move_unique(path, queue / "done")))
             continue

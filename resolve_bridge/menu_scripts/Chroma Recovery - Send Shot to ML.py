@@ -41,8 +41,10 @@ def _load_bridge(folder):
 
 result = None
 if sys.version_info < (3, 8):
-    print("[chroma-recovery] error: Resolve runs this script with Python %d.%d; 3.8 or later is needed"
-          % sys.version_info[:2])
+    print(
+        "[chroma-recovery] error: Resolve runs this script with Python %d.%d; 3.8 or later is needed"
+        % sys.version_info[:2]
+    )
     print("[chroma-recovery] hint: install Python 3.8+ (python.org) and point Resolve at it (PYTHON3HOME)")
 else:
     try:

@@ -117,7 +117,7 @@ class HostServer:
     @property
     def address(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        return "{}:{}".format(host.decode() if isinstance(host, bytes) else host, port)
 
     def answer(self, line: str) -> Dict[str, Any]:
         """One request line -> its reply (simulator calls run one at a time)."""

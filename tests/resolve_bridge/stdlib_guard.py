@@ -53,10 +53,19 @@ for entry in sorted(os.listdir(folder)):
 found = list(attempts)
 try:
     import pydantic  # noqa: F401 - must be refused: proves the guard works with this path
+
     probe = "imported"
 except ImportError:
     probe = "refused"
-third_party = ("pydantic", "schemas", "chroma_engine", "chroma_recovery", "opentimelineio", "OpenImageIO", "fileseq")
+third_party = (
+    "pydantic",
+    "schemas",
+    "chroma_engine",
+    "chroma_recovery",
+    "opentimelineio",
+    "OpenImageIO",
+    "fileseq",
+)
 print(
     json.dumps(
         {

@@ -145,7 +145,9 @@ class _Recorder:
         return items
 
 
-def test_menu_error_goes_to_console_and_dialog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_menu_error_goes_to_console_and_dialog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     monkeypatch.setenv("CHROMA_RECOVERY_CONFIG", str(tmp_path / "missing.json"))
     ui = _Recorder()
     host = make_host_globals("studio")

@@ -143,7 +143,9 @@ def test_reimport_is_a_no_op_and_older_version_goes_to_superseded(shot: dict[str
 def test_bad_manifest_moves_to_failed_with_reason(shot: dict[str, Any]) -> None:
     manifest = schemas.load_manifest(_render(shot, "inference", 1, queue=False))
     bad = manifest.model_copy(update={"job_id": "NO_SUCH_JOB"})
-    schemas.dump_document(bad, shot["root"] / "resolve_queue" / "pending" / "bad.json")
+    bad_path = schemas.dump_document(bad, shot["root"] / "resolve_queue" / "pending" / "bad.json")
+    with pytest.raises(BridgeError, match="job NO_SUCH_JOB not found"):
+        import_renders(shot["host"]["resolve"], tool(), shot["root"], [bad_path])
     result = apply_pending_imports(shot["host"]["resolve"], tool(), shot["root"])
     assert result.done == []
     ((moved, message),) = result.failed

@@ -152,7 +152,11 @@ def test_menu_scripts_run_the_whole_flow_under_a_bare_python(
         out = flow.run(server, "Send Shot to ML")
         (job_line,) = [line for line in out if "job written: " in line]
         job = schemas.load_job(job_line.split("job written: ", 1)[1])
-        assert (job.shot.record_in, job.shot.record_out, job.shot.record_timecode) == (86410, 86418, "01:00:00:10")
+        assert (job.shot.record_in, job.shot.record_out, job.shot.record_timecode) == (
+            86410,
+            86418,
+            "01:00:00:10",
+        )
         assert (flow.root / str(job.shot.cut_path)).is_file()
 
         flow.render()
