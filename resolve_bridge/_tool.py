@@ -84,8 +84,16 @@ class ToolRecord:
         """The command line of ``verb``: the executable if it exists, else ``python -m``.
 
         Raises:
-            ToolError: neither recorded path exists (nothing installed, or the tool moved).
+            ToolError: the scripts were installed for another host protocol, or neither recorded
+                path exists (nothing installed, or the tool moved).
         """
+        if self.protocol != HOST_PROTOCOL:
+            raise ToolError(
+                verb,
+                f"these menu scripts were installed for host protocol {self.protocol}, "
+                f"this chroma-recovery speaks {HOST_PROTOCOL}",
+                hint=_REINSTALL,
+            )
         if self.executable and os.path.isfile(self.executable):
             return [self.executable, "resolve", "host", verb]
         if self.python and os.path.isfile(self.python):

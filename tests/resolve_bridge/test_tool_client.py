@@ -79,6 +79,8 @@ def test_missing_command_falls_back_to_python_then_says_reinstall(tmp_path: Path
     assert record.argv("config") == [sys.executable, "-m", "chroma_recovery", "resolve", "host", "config"]
     with pytest.raises(ToolError, match=r"tool was not found \(.*gone or .*nothing\)"):
         ToolRecord(executable=str(tmp_path / "gone"), python=str(tmp_path / "nothing")).argv("config")
+    with pytest.raises(ToolError, match="installed for host protocol 0"):
+        ToolRecord(python=sys.executable, protocol=0).argv("config")
     not_runnable = tmp_path / "chroma-recovery"
     not_runnable.write_text("no shebang, not executable")
     with pytest.raises(ToolError, match="cannot run .*chroma-recovery") as info:
