@@ -1,6 +1,6 @@
 """The pydantic v2 contract between Resolve, the native engine and Nuke: jobs and manifests."""
 
-from ._base import SCHEMA_VERSION, SchemaModel
+from ._base import SCHEMA_VERSION, FrameRate, SafeName, SchemaModel
 from ._decisions import AlignmentRecord, CurationRecord, PairDecision, SubtitleKey
 from ._decode import (
     SUPPORTED_VERSIONS,
@@ -42,6 +42,7 @@ __all__ = [
     "DocumentUnreadable",
     "FieldProblem",
     "FileEntry",
+    "FrameRate",
     "InferenceSpec",
     "MatchGradeSpec",
     "MediaSet",
@@ -53,6 +54,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "STAGES",
     "SUPPORTED_VERSIONS",
+    "SafeName",
     "SchemaError",
     "SchemaModel",
     "SequenceRef",

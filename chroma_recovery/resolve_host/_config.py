@@ -17,8 +17,7 @@ from pydantic import Field, ValidationError, field_validator
 
 import chroma_recovery
 from resolve_bridge import CONFIG_ENV, BridgeError, TimelineRate
-from schemas import SchemaModel, SequenceRef
-from schemas._base import FrameRate, SafeName
+from schemas import FrameRate, SafeName, SchemaModel, SequenceRef
 
 from ._errors import ResolveHostError
 from ._protocol import one_line, parse

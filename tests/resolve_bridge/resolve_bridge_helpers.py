@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
 
+import schemas
+from chroma_engine.io import write_exr
 from chroma_recovery.resolve_host import in_process_tool
 from resolve_bridge import ToolClient, run_menu_action
 
@@ -24,6 +28,8 @@ ACTIONS = {
 FILM = "NIGHTTRAIN"
 WIDTH, HEIGHT = 32, 24
 
+#: Render-side folders of the two stages Resolve imports.
+STAGE_FOLDERS = {"inference": "04_inference_render", "matchgrade": "05_matchgrade_render"}
 #: Red channel value identifying each sequence kind in the pixels.
 KIND_VALUE = {"scan": 0.25, "ref": 0.5, "bal": 0.75, "ml": 0.125}
 
@@ -79,3 +85,30 @@ def tool() -> ToolClient:
 def run_menu(name: str, host_globals: dict[str, Any]) -> Any:
     """Run the action of menu entry ``name`` as its script does; return the script's ``result``."""
     return run_menu_action(ACTIONS[name], dict(host_globals), tool=tool())
+
+
+def write_stage_render(
+    root: Path, job_id: str, shot: str, stage: str, version: int, first: int, count: int
+) -> Path:
+    """What the render side publishes: ``pipeline/0N_<stage>_render/<shot>/v###/`` with ``count`` small
+    EXRs numbered like the SOURCE and, last, their ``_manifest.json`` (checksums included)."""
+    folder = root / "pipeline" / STAGE_FOLDERS[stage] / shot / f"v{version:03d}"
+    tag = "ML" if stage == "inference" else "MG"
+    entries = []
+    for frame in range(first, first + count):
+        pixels = np.full((HEIGHT, WIDTH, 3), 0.25, np.float32)
+        path = write_exr(folder / f"{FILM}_{tag}_{frame:04d}.exr", pixels, "ACES2065-1", compression="zip")
+        data = path.read_bytes()
+        entries.append(
+            schemas.FileEntry(name=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+        )
+    now = datetime.now(timezone.utc)
+    output = schemas.SequenceRef(
+        path=str((folder / f"{FILM}_{tag}_####.exr").relative_to(root)),
+        first_frame=first, last_frame=first + count - 1, colour_space="ACES2065-1",
+    )  # fmt: skip
+    manifest = schemas.RenderManifest(
+        job_id=job_id, shot=shot, stage=stage, version=version, backend="native", output=output,
+        frame_count=count, files=tuple(entries), started_at=now, finished_at=now,
+    )  # fmt: skip
+    return schemas.dump_document(manifest, folder / "_manifest.json")

@@ -22,8 +22,7 @@ import schemas
 from chroma_recovery.loop import ManifestWatcher, Worker
 from chroma_recovery.resolve_host import current_tool, install_scripts
 from resolve_bridge.simulator import HostServer, make_host_globals
-from tests.chroma_recovery.conform.conform_helpers import write_render
-from tests.resolve_bridge.resolve_bridge_helpers import REPO, make_media, write_config
+from tests.resolve_bridge.resolve_bridge_helpers import REPO, make_media, write_config, write_stage_render
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 INTERPRETERS = {"3.8": PYENV / "3.8.18" / "bin" / "python3", "3.13": PYENV / "3.13.0" / "bin" / "python3"}
@@ -120,7 +119,7 @@ class Flow:
         def stand_in(job_file: Path, console: Console) -> dict[str, Any]:
             job = schemas.load_job(job_file)
             for stage in ("inference", "matchgrade"):
-                write_render(self.root, job.shot.name, stage, 1, first=1003, count=8, job_id=job.job_id)
+                write_stage_render(self.root, job.job_id, job.shot.name, stage, 1, first=1003, count=8)
             return {"backend": "stand-in"}
 
         quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115

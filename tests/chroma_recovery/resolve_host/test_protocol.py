@@ -15,8 +15,7 @@ import pytest
 import schemas
 from chroma_engine.io import write_exr
 from chroma_recovery.resolve_host import HOST_PROTOCOL, VERBS, handle
-from tests.chroma_recovery.conform.conform_helpers import write_job, write_render
-from tests.resolve_bridge.resolve_bridge_helpers import REPO
+from tests.resolve_bridge.resolve_bridge_helpers import REPO, write_stage_render
 
 
 def ask(verb: str, args: dict[str, Any], protocol: int = HOST_PROTOCOL) -> dict[str, Any]:
@@ -133,22 +132,27 @@ def test_check_frames_names_the_first_unusable_file(tmp_path: Path) -> None:
     assert "2 of 2 frame(s) unusable, first" in error and "c.exr" in error
 
 
+def _done_job(root: Path) -> None:
+    job = schemas.ShotJob.model_validate(_job(root, "job_sh_a"))
+    schemas.dump_document(job, root / "jobs" / "done" / "job_sh_a.json")
+
+
 def _queued(root: Path, stage: str, **change: Any) -> Path:
-    folder = write_render(root, "sh_a", stage, 1, first=1003, count=4)
-    manifest = schemas.load_manifest(folder / "_manifest.json").model_copy(update=change)
+    path = write_stage_render(root, "job_sh_a", "sh_a", stage, 1, first=1003, count=4)
+    manifest = schemas.load_manifest(path).model_copy(update=change)
     return schemas.dump_document(manifest, root / "resolve_queue" / "pending" / f"{stage}_{len(change)}.json")
 
 
 def test_renders_reads_the_queue_and_refuses_per_manifest(tmp_path: Path) -> None:
     root = tmp_path
-    write_job(root, "sh_a", 86410, 86414, first=1003, count=4)
+    _done_job(root)
     good = _queued(root, "inference")
     orphan = _queued(root, "matchgrade", job_id="NO_SUCH_JOB")
     exr = next((root / "pipeline" / "04_inference_render").rglob("*1004.exr"))
     entries = ask("renders", {"project_root": str(root)})["result"]["renders"]
     assert [e["manifest"] for e in entries] == [str(good), str(orphan)]
     render = entries[0]["render"]
-    assert (render["kind"], render["record_in"], render["project"]) == ("ML", 86410, "REELTEST")
+    assert (render["kind"], render["record_in"], render["project"]) == ("ML", 86410, "F")
     assert os.path.isabs(render["sequence"]["path"]) and os.path.isabs(render["source"]["path"])
     assert entries[1]["render"] is None and "NO_SUCH_JOB not found" in entries[1]["error"]
     exr.write_bytes(b"not an exr")
@@ -157,7 +161,7 @@ def test_renders_reads_the_queue_and_refuses_per_manifest(tmp_path: Path) -> Non
 
 
 def test_queue_finish_moves_and_explains(tmp_path: Path) -> None:
-    write_job(tmp_path, "sh_a", 86410, 86414, first=1003, count=4)
+    _done_job(tmp_path)
     good, bad = _queued(tmp_path, "inference"), _queued(tmp_path, "matchgrade", version=2)
     outcomes = [{"manifest": str(good)}, {"manifest": str(bad), "error": "it broke", "hint": "retry"}]
     moved = ask("queue-finish", {"project_root": str(tmp_path), "outcomes": outcomes})["result"]["moved"]
