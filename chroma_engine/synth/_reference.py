@@ -175,25 +175,26 @@ def tone_curve(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
 
 
 def burn_subtitle(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
-    """Draw the subtitle: white text over a dark outline (in place on a copy)."""
+    """Draw the subtitle: white text over a dark outline (on a copy).
+
+    The outline is the text's coverage dilated by the outline margin, not a second ``putText`` with a
+    larger ``thickness``: OpenCV 5 draws the Hershey font names with a built-in outline font whose
+    ``thickness`` only switches between regular and bold, so a thicker pass no longer reaches beyond
+    the letters (OpenCV 4 stroked them wider). The dilation gives the same ring on both.
+    """
     height, width = rgb.shape[:2]
     scale, thickness, x, baseline, outline = _subtitle_layout(
         width, height, params.border_bottom, params.subtitle_text
     )
+    # OpenCV draws text into 8-bit images only: render an anti-aliased coverage mask, composite in float.
+    text = np.zeros((height, width), dtype=np.uint8)
+    cv2.putText(
+        text, params.subtitle_text, (x, baseline), cv2.FONT_HERSHEY_DUPLEX, scale, 255, thickness, cv2.LINE_AA
+    )
+    reach = max(1, (outline - thickness) // 2)
+    ring = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
     out = rgb.copy()
-    # OpenCV draws text into 8-bit images only: render anti-aliased coverage masks, composite in float.
-    for weight, colour in ((outline, (0.02, 0.02, 0.02)), (thickness, (0.97, 0.97, 0.95))):
-        mask = np.zeros((height, width), dtype=np.uint8)
-        cv2.putText(
-            mask,
-            params.subtitle_text,
-            (x, baseline),
-            cv2.FONT_HERSHEY_DUPLEX,
-            scale,
-            255,
-            weight,
-            cv2.LINE_AA,
-        )
+    for mask, colour in ((ring, (0.02, 0.02, 0.02)), (text, (0.97, 0.97, 0.95))):
         alpha = (mask.astype(np.float32) / 255.0)[..., None]
         out = out * (1.0 - alpha) + np.asarray(colour, dtype=np.float32) * alpha
     return out.astype(np.float32)
