@@ -91,7 +91,9 @@ class AlignmentRecord(SchemaModel):
     Attributes:
         method: which path was used (``auto`` registration or the ``manual`` transform).
         fell_back: auto registration scored under the threshold, so the manual path was used.
-        quality: registration quality 0-1 (normalised correlation of luma after warping).
+        quality: match quality 0-1 (median over the training frames): how close local patches of the
+            warped reference lie to where the matrix puts them, times the share of patches found
+            (see ``chroma_engine.alignment``); under ~0.5 the error reaches several pixels.
         motion: the motion model used.
         matrix: 3x3 homography mapping reference pixel coordinates (x right, y down) to source pixels.
         transform: the same as Nuke Transform knobs (similarity part), for the manual path and QC.
@@ -99,6 +101,12 @@ class AlignmentRecord(SchemaModel):
         crop: one linked training crop in source pixels (y up), applied to source and warped reference.
         subtitle_keys: per-frame crop keys (step curve), when subtitles force a smaller box.
         cleanup_box: inference clean-up crop (y up), or None.
+        per_frame_quality: the quality on each training frame.
+        estimated_error_px: likely misregistration at the picture corners, source pixels (median
+            over the training frames), or None when it could not be measured.
+        summary: the transform and its quality in a colorist's words.
+        (``estimated_error_px`` and ``summary`` were added within version 1: optional, absent from
+        records written before them.)
     """
 
     schema_version: Literal["1"] = "1"
@@ -115,6 +123,8 @@ class AlignmentRecord(SchemaModel):
     subtitle_keys: tuple[SubtitleKey, ...] = ()
     cleanup_box: CropBox | None = None
     per_frame_quality: dict[int, float] = Field(default_factory=dict)
+    estimated_error_px: float | None = None
+    summary: str = ""
 
     def crop_for_frame(self, frame: int) -> CropBox:
         """The crop box in force on ``frame`` (last key at or before it, else ``crop``)."""

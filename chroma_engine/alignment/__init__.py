@@ -8,6 +8,7 @@ crop boxes are Nuke y-up ``box {x y r t}`` in source pixels.
 
 from ._align import align, align_single_pair, solve_alignment
 from ._crop import detect_subtitle, film_edge_side, picture_box
+from ._describe import TransformWords, alignment_sentence, describe_matrix, quality_word
 from ._geometry import (
     box_mask,
     box_to_rows_cols,
@@ -21,16 +22,20 @@ from ._warp import difference_image, training_mask, warp_reference
 
 __all__ = [
     "Registration",
+    "TransformWords",
     "align",
     "align_single_pair",
+    "alignment_sentence",
     "box_mask",
     "box_to_rows_cols",
     "corner_error",
+    "describe_matrix",
     "detect_subtitle",
     "difference_image",
     "film_edge_side",
     "matrix_to_transform",
     "picture_box",
+    "quality_word",
     "register_pair",
     "registration_quality",
     "rows_cols_to_box",

@@ -1,17 +1,21 @@
 """Stage 2: register the reference onto the source, choose the linked crop and the subtitle keys.
 
-``align`` reads the curated training frames, registers each pair (``register_pair``), pools them
-with the element-wise median matrix, scores the pooled matrix on every training frame, falls back
-to the manual transform when the score is under ``job.alignment.fallback_threshold`` (the seed
+``align`` reads the curated training frames, registers each pair (``register_pair``: features, then
+ECC), pools them with the element-wise median matrix, refines that matrix on all pairs at once by
+local phase correlation (``_blocks.refine``: one robust fit over the patches of every frame), scores
+it on every training frame by how far its patches still are from where the matrix puts them, falls
+back to the manual transform when the score is under ``job.alignment.fallback_threshold`` (the seed
 graph's Dissolve switch), then intersects the source picture with the warped reference picture for
 the crop and scans every frame of the shot for burned-in subtitles. ``align_single_pair`` does the
-same for one in-memory pair without a job.
+same for one in-memory pair without a job. The record carries the transform in a colorist's words.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +24,7 @@ from schemas import AlignmentRecord, Crop, CropBox, CurationRecord, ShotJob, Sub
 
 from .._errors import StageError
 from ..io import ResolvedSequence
+from ._blocks import measure
 from ._crop import Box, detect_subtitle, exclude_band, film_edge_side, inner_box, picture_box, warped_valid
 from ._geometry import (
     as_tuple3,
@@ -29,7 +34,9 @@ from ._geometry import (
     rows_cols_to_box,
     transform_to_matrix,
 )
-from ._register import clean, luma_of, register_pair, registration_quality
+from ._describe import alignment_sentence
+from ._register import clean, luma_of, register_pair
+from ._robust import MatchCheck, check, refine
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,25 @@ def _picture(lumas: Sequence[np.ndarray], frames: Sequence[int], what: str) -> B
     return box
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """A matrix with its per-frame checks (``matrix`` None: no registration; ``note`` says why)."""
+
+    matrix: np.ndarray | None
+    checks: dict[int, MatchCheck]
+    note: str = ""
+
+    @property
+    def quality(self) -> dict[int, float]:
+        return {f: round(c.quality, 4) for f, c in self.checks.items()}
+
+    @property
+    def estimated_px(self) -> float | None:
+        values = [c.estimated_px for c in self.checks.values()]
+        median = float(np.median(values)) if values else math.inf
+        return round(median, 3) if math.isfinite(median) else None
+
+
 def _register_all(
     frames: Sequence[int],
     src_l: Sequence[np.ndarray],
@@ -61,8 +87,8 @@ def _register_all(
     motion: str,
     src_box: Box,
     ref_box: Box,
-) -> tuple[np.ndarray | None, dict[int, float], str]:
-    """Per-frame registrations pooled by median; returns (matrix, per-frame quality, failure note)."""
+) -> _Scored:
+    """Per-frame registrations pooled by median, then refined on all pairs at once."""
     src_valid = _box_mask(src_box, src_l[0].shape)
     ref_valid = _box_mask(ref_box, ref_l[0].shape)
     matrices, notes = [], []
@@ -73,13 +99,31 @@ def _register_all(
         else:
             matrices.append(reg.matrix / reg.matrix[2, 2])
     if not matrices:
-        return None, {f: 0.0 for f in frames}, "; ".join(notes)
+        failed = MatchCheck(0.0, math.inf, math.inf, 0, 0)
+        return _Scored(None, {f: failed for f in frames}, "; ".join(notes))
     pooled = np.median(np.stack(matrices), axis=0)
-    quality = {
-        f: round(registration_quality(s, r, pooled, src_valid, ref_valid), 4)
-        for f, s, r in zip(frames, src_l, ref_l, strict=True)
-    }
-    return pooled, quality, "; ".join(notes)
+    refined = refine(src_l, ref_l, pooled, motion, src_valid, ref_valid)
+    return _Scored(refined.matrix, dict(zip(frames, refined.checks, strict=True)), "; ".join(notes))
+
+
+def _score(
+    matrix: np.ndarray,
+    motion: str,
+    frames: Sequence[int],
+    src_l: Sequence[np.ndarray],
+    ref_l: Sequence[np.ndarray],
+    src_box: Box,
+    ref_box: Box,
+) -> _Scored:
+    """Per-frame checks of a given matrix (the manual transform)."""
+    src_valid, ref_valid = _box_mask(src_box, src_l[0].shape), _box_mask(ref_box, ref_l[0].shape)
+    return _Scored(
+        matrix,
+        {
+            f: check(measure(s, r, matrix, src_valid, ref_valid), matrix, motion)
+            for f, s, r in zip(frames, src_l, ref_l, strict=True)
+        },
+    )
 
 
 def _subtitle_keys(
@@ -142,13 +186,18 @@ def solve_alignment(
     ref_box = _picture(ref_l, frames, "reference")
     method, fell_back = spec.mode, False
     matrix: np.ndarray | None = None
-    quality: dict[int, float] = {}
+    scored: _Scored | None = None
     if spec.mode == "auto":
-        matrix, quality, note = _register_all(frames, src_l, ref_l, spec.motion, src_box, ref_box)
+        scored = _register_all(frames, src_l, ref_l, spec.motion, src_box, ref_box)
+        matrix, quality, note = scored.matrix, scored.quality, scored.note
         score = float(np.median(list(quality.values())))
         if matrix is None or score < spec.fallback_threshold:
             worst = min(quality, key=lambda f: quality[f])
-            why = note or f"quality {score:.3f} < fallback_threshold {spec.fallback_threshold}"
+            off = scored.estimated_px
+            why = note or (
+                f"quality {score:.3f} < fallback_threshold {spec.fallback_threshold}"
+                + (f"; the reference looks about {off:.1f} px off" if off is not None else "; no patch matched")
+            )
             if spec.manual_transform is None:
                 raise StageError(
                     f"alignment failed on frame {worst} ({why})",
@@ -159,11 +208,8 @@ def solve_alignment(
     if matrix is None:
         assert spec.manual_transform is not None
         matrix = transform_to_matrix(spec.manual_transform, (ref_w, ref_h), (src_w, src_h))
-        src_valid, ref_valid = _box_mask(src_box, (src_h, src_w)), _box_mask(ref_box, (ref_h, ref_w))
-        quality = {
-            f: round(registration_quality(s, r, matrix, src_valid, ref_valid), 4)
-            for f, s, r in zip(frames, src_l, ref_l, strict=True)
-        }
+        scored = _score(matrix, spec.motion, frames, src_l, ref_l, src_box, ref_box)
+    assert scored is not None
     transform: Transform2D = (
         spec.manual_transform
         if method == "manual" and spec.manual_transform is not None
@@ -204,11 +250,11 @@ def solve_alignment(
             for f, r in scan
         )
         keys = _subtitle_keys(crop_rows, bands, src_h, crop)
-    return AlignmentRecord(
+    record = AlignmentRecord(
         job_id=job_id,
         method=method,
         fell_back=fell_back,
-        quality=float(np.clip(np.median(list(quality.values())), 0.0, 1.0)),
+        quality=float(np.clip(np.median(list(scored.quality.values())), 0.0, 1.0)),
         motion=spec.motion,
         matrix=as_tuple3(matrix),  # type: ignore[arg-type]
         transform=transform,
@@ -217,8 +263,10 @@ def solve_alignment(
         crop=crop,
         subtitle_keys=keys,
         cleanup_box=cleanup,
-        per_frame_quality=quality,
+        per_frame_quality=scored.quality,
+        estimated_error_px=scored.estimated_px,
     )
+    return record.model_copy(update={"summary": alignment_sentence(record)})
 
 
 def _band(sub: object) -> Box | None:

@@ -1,7 +1,9 @@
-"""Benchmarks: quality on synthetic fades, the real case, median speed, GPU training/inference speed."""
+"""Benchmarks: quality on synthetic fades, alignment error on known transforms, the real case, median
+speed, GPU training/inference speed."""
 
 from pathlib import Path
 
+from ._alignment import TEST_SEEDS, TUNE_SEEDS, bench_alignment, registration_error, sd_condition
 from ._quality import TARGETS, bench_quality
 from ._realcase import bench_realdata
 from ._record import machine_info, markdown_table, write_result
@@ -33,10 +35,15 @@ def bench_median_table(
 
 __all__ = [
     "TARGETS",
+    "TEST_SEEDS",
+    "TUNE_SEEDS",
+    "bench_alignment",
     "bench_median_table",
     "bench_quality",
     "bench_realdata",
     "machine_info",
     "markdown_table",
+    "registration_error",
+    "sd_condition",
     "write_result",
 ]

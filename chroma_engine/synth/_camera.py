@@ -90,8 +90,14 @@ class CameraPath(SchemaModel):
             self.roll * t,
         )
 
-    def render(self, index: float, extra: np.ndarray | None = None) -> np.ndarray:
-        """The clean frame ``index``; ``extra`` (2x3, output pixel -> frame pixel) re-frames it first."""
+    def render(
+        self, index: float, extra: np.ndarray | None = None, size: tuple[int, int] | None = None
+    ) -> np.ndarray:
+        """The clean frame ``index``; ``extra`` (2x3, output pixel -> frame pixel) re-frames it first.
+
+        ``size`` (width, height) of the output; default the frame size (another size needs ``extra``
+        to say which frame pixel each output pixel shows, e.g. an SD raster).
+        """
         matrix = self.affine(index)
         if extra is not None:
             matrix = compose(matrix, extra)
@@ -99,7 +105,7 @@ class CameraPath(SchemaModel):
         out = cv2.warpAffine(
             photo,
             matrix,
-            (self.width, self.height),
+            size or (self.width, self.height),
             flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REFLECT_101,
         )

@@ -4,7 +4,9 @@ Per reference frame: the clean picture re-framed by a small similarity offset (r
 photograph, so the margins hold real picture), a different tone curve on Y' only (the chroma stays
 the clean chroma, so a perfect tool can recover TRUTH from it), letterbox and pillarbox bars, a
 burned-in white subtitle with a dark outline on some frames, then a lower resolution, JPEG
-compression (4:2:0) and an upscale back to the scan's size.
+compression (4:2:0) and an upscale back to the scan's size. ``ReferenceOptions`` (``_video``) adds a
+wider framing, a grade with lifted blacks and clipped whites, other codec settings and legal levels;
+an SD raster is made by ``_telecine`` from the same ``ReferenceParams``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from schemas import SchemaModel, Transform2D
 from .._errors import StageError
 from ..colour import luma
 from ._camera import CameraPath, invert
+from ._video import ReferenceOptions, add_grain, encode, grade, to_levels
 
 SUBTITLE_LINES: tuple[str, ...] = (
     "Where did all the colour go?",
@@ -35,14 +38,18 @@ class ReferenceParams(SchemaModel):
     Attributes:
         scale, rotate_deg, translate_x, translate_y: the source -> reference similarity about the frame
             centre ``((w-1)/2, (h-1)/2)``: ``ref = s R(rotate) (src - c) + c + t`` (rotation y-down, so a
-            positive angle turns clockwise on screen).
+            positive angle turns clockwise on screen). For an SD raster this is the telecine's framing
+            in scan pixels; the raster and the delivery add to it (``synth_truth.json``'s
+            ``telecine`` and ``reference_transform.json`` hold the whole transform).
         source_to_ref, ref_to_source: the same as 2x3 matrices (``xy' = M @ (x, y, 1)``).
         transform: ``ref_to_source`` as a Nuke-style ``Transform2D`` (y up, pixel centres at +0.5,
             centre at ``(w/2, h/2)``, rotate counter-clockwise) - what an alignment should recover.
         tone_gamma, tone_contrast, tone_pivot: Y' curve ``((Y'**g) - p) * c + p``.
-        resolution_scale: the reference's native size relative to the scan before upscaling back.
-        jpeg_quality: JPEG quality of the encode (4:2:0).
-        border_top, border_bottom, border_left, border_right: black bars in REF pixels.
+        resolution_scale: the reference's native size relative to the scan before upscaling back
+            (for an SD raster: picture lines per scan line).
+        jpeg_quality: JPEG quality of the encode (0: no block compression).
+        border_top, border_bottom, border_left, border_right: black bars in REF pixels (for an SD
+            raster: the bars of the delivered picture, rounded inwards).
         subtitle_text: the burned-in line.
         subtitle_frames: REF frame numbers that carry it.
         subtitle_box: (x0, y0, x1, y1) REF pixels, y down, exclusive end, outline included.
@@ -117,13 +124,29 @@ def _subtitle_layout(width: int, height: int, bottom: int, text: str) -> tuple[f
 
 
 def sample_reference(
-    width: int, height: int, frames: int, first: int, offset: int, rng: np.random.Generator
+    width: int,
+    height: int,
+    frames: int,
+    first: int,
+    offset: int,
+    rng: np.random.Generator,
+    options: ReferenceOptions | None = None,
 ) -> ReferenceParams:
-    """Draw the reference's geometry, tone curve and subtitle (see ``ReferenceParams``)."""
-    scale = float(rng.uniform(1.015, 1.03))
-    rotate = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 0.5))
-    angle = rng.uniform(0.0, 2 * np.pi)
-    shift = rng.uniform(5.0, 7.0) * width / 512.0
+    """Draw the reference's geometry, tone curve and subtitle (see ``ReferenceParams``).
+
+    ``options.framing`` picks the ranges of the similarity (the same number of draws either way).
+    """
+    options = options or ReferenceOptions()
+    if options.framing == "wide":
+        scale = float(rng.uniform(0.95, 1.05))
+        rotate = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.0, 1.0))
+        angle = rng.uniform(0.0, 2 * np.pi)
+        shift = rng.uniform(0.0, 20.0) * width / 640.0
+    else:
+        scale = float(rng.uniform(1.015, 1.03))
+        rotate = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 0.5))
+        angle = rng.uniform(0.0, 2 * np.pi)
+        shift = rng.uniform(5.0, 7.0) * width / 512.0
     tx, ty = float(shift * np.cos(angle)), float(shift * np.sin(angle))
     s2r = similarity(width, height, scale, rotate, tx, ty)
     r2s = invert(s2r)
@@ -151,7 +174,7 @@ def sample_reference(
         tone_contrast=round(float(rng.uniform(1.08, 1.18)), 4),
         tone_pivot=0.45,
         resolution_scale=0.6,
-        jpeg_quality=60,
+        jpeg_quality=options.quality or 0,
         border_top=int(round(0.06 * height)),
         border_bottom=bottom,
         border_left=int(round(0.025 * width)),
@@ -175,7 +198,12 @@ def tone_curve(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
 
 
 def burn_subtitle(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
-    """Draw the subtitle: white text over a dark outline (on a copy).
+    """Draw the subtitle: white text over a dark outline, 6 % of the height above the bottom bar (a copy)."""
+    return draw_subtitle(rgb, params.subtitle_text, params.border_bottom)
+
+
+def draw_subtitle(rgb: np.ndarray, text: str, bottom: int) -> np.ndarray:
+    """White ``text`` over a dark outline, centred, its baseline 6 % of the height above ``bottom`` px.
 
     The outline is the text's coverage dilated by the outline margin, not a second ``putText`` with a
     larger ``thickness``: OpenCV 5 draws the Hershey font names with a built-in outline font whose
@@ -183,49 +211,60 @@ def burn_subtitle(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
     the letters (OpenCV 4 stroked them wider). The dilation gives the same ring on both.
     """
     height, width = rgb.shape[:2]
-    scale, thickness, x, baseline, outline = _subtitle_layout(
-        width, height, params.border_bottom, params.subtitle_text
-    )
+    scale, thickness, x, baseline, outline = _subtitle_layout(width, height, bottom, text)
     # OpenCV draws text into 8-bit images only: render an anti-aliased coverage mask, composite in float.
-    text = np.zeros((height, width), dtype=np.uint8)
-    cv2.putText(
-        text, params.subtitle_text, (x, baseline), cv2.FONT_HERSHEY_DUPLEX, scale, 255, thickness, cv2.LINE_AA
-    )
+    cover = np.zeros((height, width), dtype=np.uint8)
+    cv2.putText(cover, text, (x, baseline), cv2.FONT_HERSHEY_DUPLEX, scale, 255, thickness, cv2.LINE_AA)
     reach = max(1, (outline - thickness) // 2)
-    ring = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
+    ring = cv2.dilate(cover, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
     out = rgb.copy()
-    for mask, colour in ((ring, (0.02, 0.02, 0.02)), (text, (0.97, 0.97, 0.95))):
+    for mask, colour in ((ring, (0.02, 0.02, 0.02)), (cover, (0.97, 0.97, 0.95))):
         alpha = (mask.astype(np.float32) / 255.0)[..., None]
         out = out * (1.0 - alpha) + np.asarray(colour, dtype=np.float32) * alpha
     return out.astype(np.float32)
 
 
-def _compress(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:
-    """Downscale, JPEG-encode (4:2:0) and decode, upscale back: the video reference's softness."""
+def _compress(rgb: np.ndarray, params: ReferenceParams, options: ReferenceOptions) -> np.ndarray:
+    """Downscale, encode (JPEG 4:2:0 by default) and decode, upscale back: the video reference's softness."""
     height, width = rgb.shape[:2]
     small = (
         max(8, int(round(width * params.resolution_scale))),
         max(8, int(round(height * params.resolution_scale))),
     )
     low = cv2.resize(rgb, small, interpolation=cv2.INTER_AREA)
-    bgr8 = np.clip(np.round(low[..., ::-1] * 255.0), 0, 255).astype(np.uint8)
-    ok, data = cv2.imencode(".jpg", bgr8, [cv2.IMWRITE_JPEG_QUALITY, params.jpeg_quality])
-    back = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else None
-    if back is None:  # pragma: no cover - OpenCV always has a JPEG codec
-        raise StageError("OpenCV could not JPEG-encode the synthetic reference", hint="reinstall opencv")
-    decoded = back[..., ::-1].astype(np.float32) / 255.0
+    decoded = encode(low, options.quality, options.chroma)
     up = cv2.resize(decoded, (width, height), interpolation=cv2.INTER_CUBIC)
     return np.clip(up, 0.0, 1.0)
 
 
-def render_reference(camera: CameraPath, params: ReferenceParams, frame: int, first: int) -> np.ndarray:
-    """The REF image for reference frame number ``frame`` (shows source index ``frame - first - offset``)."""
+def render_reference(
+    camera: CameraPath,
+    params: ReferenceParams,
+    frame: int,
+    first: int,
+    options: ReferenceOptions | None = None,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """The REF image for reference frame number ``frame`` (shows source index ``frame - first - offset``).
+
+    ``options`` (default: the reference made before options existed) must have ``raster`` ``scan``;
+    SD rasters are rendered by ``render_telecine``. ``rng`` draws the reference's own grain.
+    """
+    options = options or ReferenceOptions()
+    if options.raster != "scan":
+        raise StageError(
+            f"render_reference makes scan-raster references, not {options.raster!r}",
+            hint="render SD rasters with render_telecine",
+        )
     index = frame - first - params.frame_offset
     clean = camera.render(index, extra=np.asarray(params.ref_to_source, dtype=np.float64))
-    ref = _black_bars(tone_curve(clean, params), params)
+    graded = tone_curve(clean, params)
+    if options.black_lift > 0.0 or options.white_clip < 1.0:
+        graded = grade(graded, options)
+    ref = _black_bars(add_grain(graded, options, rng), params)
     if frame in params.subtitle_frames:
         ref = burn_subtitle(ref, params)
-    return _black_bars(_compress(ref, params), params)
+    return to_levels(_black_bars(_compress(ref, params, options), params), options)
 
 
 def _black_bars(rgb: np.ndarray, params: ReferenceParams) -> np.ndarray:

@@ -7,6 +7,7 @@ Layout written under ``out_dir`` (the project root)::
     media/BAL/<project>_BAL_1001.exr ...         grey-world balance of SOURCE
     media/TRUTH/<project>_TRUTH_1001.exr ...     SOURCE Y' + clean CbCr (metrics only)
     synth_truth.json                             ``SynthTruth``
+    reference_transform.json                     ``ReferenceTransform``: the true scan -> REF matrix
     job.json                                     ``schemas.ShotJob`` (written last)
 
 All images are Rec.709 display-referred (``Gamma 2.4 Encoded Rec.709``) EXR half: SOURCE, REF and BAL
@@ -33,8 +34,10 @@ from ..colour import REC709_DISPLAY, recombine
 from ..io import write_exr
 from ._camera import PHOTOS, CameraPath, plan_camera
 from ._fading import Severity, balance, fade_field, fade_frame, grey_world_gains, sample_fade
-from ._reference import render_reference, sample_reference
+from ._reference import ReferenceParams, render_reference, sample_reference
+from ._telecine import TelecineGeometry, plan_telecine, render_telecine
 from ._truth import SynthTruth, write_truth
+from ._video import ReferenceOptions
 
 FIRST_FRAME = 1001
 #: OpenImageIO stamps the wall-clock time into every EXR (``capDate``) unless ``DateTime`` is given;
@@ -135,6 +138,7 @@ def synthesize_shot(
     photo: str | None = None,
     grain: float = 1.0,
     progress: bool | None = None,
+    reference: ReferenceOptions | None = None,
 ) -> ShotJob:
     """Synthesise a faded shot with known ground truth and its job; deterministic for a seed.
 
@@ -150,6 +154,8 @@ def synthesize_shot(
         photo: a name of ``PHOTOS``; None picks ``PHOTOS[seed % len(PHOTOS)]``.
         grain: grain strength multiplier (0 = none).
         progress: show a rich progress bar; None = when ``frames >= 24``.
+        reference: how the reference is made (SD raster, framing, grade, codec, levels); None = the
+            default ``ReferenceOptions()``, whose shots are byte-identical to those made before.
 
     Returns:
         The validated ``ShotJob`` that was written to ``<out_dir>/job.json``.
@@ -182,7 +188,11 @@ def synthesize_shot(
     rng = np.random.default_rng(seed)
     photo_name = photo or PHOTOS[seed % len(PHOTOS)]
     fade = sample_fade(severity, rng, grain)
-    ref_params = sample_reference(width, height, frames, FIRST_FRAME, ref_frame_offset, rng)
+    options = reference or ReferenceOptions()
+    ref_params = sample_reference(width, height, frames, FIRST_FRAME, ref_frame_offset, rng, options)
+    telecine = None
+    if options.raster != "scan":
+        telecine, ref_params = plan_telecine(options, ref_params, width, height)
     indices = range(min(0, -ref_frame_offset), max(frames, frames - ref_frame_offset))
     r2s = np.asarray(ref_params.ref_to_source, dtype=np.float64)
     camera = plan_camera(photo_name, width, height, frames, rng, indices, reframes=(r2s,))
@@ -210,7 +220,7 @@ def synthesize_shot(
             clean, source = cached.pop(index) if index in cached else scan(index)
             images = {
                 "SOURCE": source,
-                "REF": render_reference(camera, ref_params, number, FIRST_FRAME),
+                "REF": _render_ref(camera, ref_params, telecine, options, number, seed),
                 "BAL": balance(source, gains),
                 "TRUTH": recombine(source, clean),
             }
@@ -246,11 +256,28 @@ def synthesize_shot(
         camera=camera,
         reference=ref_params,
         media={kind: media_pattern(project, kind) for kind in KINDS},
+        reference_options=None if options.is_default else options,
+        telecine=telecine,
     )
     write_truth(truth, root)
     _init_layout(root)
     schemas.dump_document(job, root / "job.json")
     return job
+
+
+def _render_ref(
+    camera: CameraPath,
+    params: ReferenceParams,
+    telecine: TelecineGeometry | None,
+    options: ReferenceOptions,
+    number: int,
+    seed: int,
+) -> np.ndarray:
+    """REF frame ``number``: scan raster or SD; its own grain drawn from (seed, frame) when asked for."""
+    rng = np.random.default_rng([seed, number, 1]) if options.grain > 0 else None
+    if telecine is None:
+        return render_reference(camera, params, number, FIRST_FRAME, options, rng)
+    return render_telecine(camera, params, telecine, options, number, FIRST_FRAME, rng)
 
 
 @contextmanager

@@ -61,6 +61,54 @@ def quality(
     console.print(f"wrote {out / 'quality.json'} and {out / 'quality.md'}")
 
 
+@bench_app.command("alignment")
+@handle_errors
+def alignment(
+    out: Path = OUT,
+    quick: bool = typer.Option(False, "--quick", help="A few tiny shots (seconds)."),
+    shots: int = typer.Option(None, "--shots", min=0, help="SD shots (default 30; quick 2)."),
+    scan_shots: int = typer.Option(
+        None, "--scan-shots", min=0, help="Shots with the default reference (default 10; quick 1)."
+    ),
+    size: str = typer.Option(None, "--size", help="Scan size WIDTHxHEIGHT (default 640x360)."),
+    frames: int = typer.Option(None, "--frames", min=1, help="Frames per shot (default 6)."),
+    pairs: int = typer.Option(4, "--pairs", min=1, max=11, help="Training frames aligned per shot."),
+    tune: bool = typer.Option(
+        False, "--tune", help="Run the tune seeds (the only ones that may steer a change) instead of the test seeds."
+    ),
+    name: str = typer.Option("alignment", "--name", help="Record name (<name>.json / .md)."),
+) -> None:
+    """Registration error on synthetic SD (DVD/telecine) and default references with known transforms."""
+    import time
+
+    from chroma_engine.bench import bench_alignment
+
+    from ._synth_cmds import parse_size
+
+    def line(text: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", flush=True)
+
+    data = bench_alignment(
+        out,
+        quick=quick,
+        shots=shots,
+        scan_shots=scan_shots,
+        size=parse_size(size) if size else None,
+        frames=frames,
+        pairs=pairs,
+        tune=tune,
+        name=name,
+        progress=line,
+    )
+    for kind, s in data["summary"].items():  # type: ignore[attr-defined]
+        if s["shots"]:
+            console.print(
+                f"{kind}: {s['on_target']}/{s['shots']} on target, worst max {s['worst_max_px']:.2f} px, "
+                f"fallbacks {s['fell_back']}, over 3 px unflagged {s['over_3px_not_flagged']}"
+            )
+    console.print(f"wrote {out / (name + '.json')} and {out / (name + '.md')}")
+
+
 @bench_app.command("median")
 @handle_errors
 def median(
