@@ -26,6 +26,7 @@ from .._errors import StageError
 from ..io import ResolvedSequence
 from ._blocks import measure
 from ._crop import Box, detect_subtitle, exclude_band, film_edge_side, inner_box, picture_box, warped_valid
+from ._describe import alignment_sentence
 from ._geometry import (
     as_tuple3,
     box_inside,
@@ -34,7 +35,6 @@ from ._geometry import (
     rows_cols_to_box,
     transform_to_matrix,
 )
-from ._describe import alignment_sentence
 from ._register import clean, luma_of, register_pair
 from ._robust import MatchCheck, check, refine
 
@@ -196,7 +196,11 @@ def solve_alignment(
             off = scored.estimated_px
             why = note or (
                 f"quality {score:.3f} < fallback_threshold {spec.fallback_threshold}"
-                + (f"; the reference looks about {off:.1f} px off" if off is not None else "; no patch matched")
+                + (
+                    f"; the reference looks about {off:.1f} px off"
+                    if off is not None
+                    else "; no patch matched"
+                )
             )
             if spec.manual_transform is None:
                 raise StageError(
@@ -348,3 +352,16 @@ def align_single_pair(
     return solve_alignment(
         "single", [frame], [source_rgb[..., :3]], [reference_rgb[..., :3]], spec, crop_spec
     )
+
+
+def check_matrix(
+    source_rgb: np.ndarray, reference_rgb: np.ndarray, matrix: np.ndarray, motion: str = "affine"
+) -> MatchCheck:
+    """The match check of a given reference -> source ``matrix`` on one pair (what stage 2 scores).
+
+    Used to see how the quality answers a known error (``bench alignment``) or to vet a hand-made
+    transform before putting it in a job.
+    """
+    src, ref = luma_of(clean(source_rgb[..., :3])[0]), luma_of(clean(reference_rgb[..., :3])[0])
+    src_box, ref_box = _picture([src], [0], "source"), _picture([ref], [0], "reference")
+    return _score(np.asarray(matrix, dtype=np.float64), motion, [0], [src], [ref], src_box, ref_box).checks[0]

@@ -114,8 +114,10 @@ def alignment_sentence(record: AlignmentRecord) -> str:
     within = f", within about {off:.1f} px" if off is not None and off < 10 else ""
     quality = f"match quality {record.quality:.2f} ({word}{within})"
     if record.method == "manual":
-        how = "the automatic match was too poor, so the manual transform was used" if record.fell_back else (
-            "manual transform"
+        how = (
+            "the automatic match was too poor, so the manual transform was used"
+            if record.fell_back
+            else ("manual transform")
         )
         return f"reference {words} ({how}); {quality}"
     return f"reference {words}; {quality}"

@@ -72,7 +72,10 @@ def _solve(ref: np.ndarray, src: np.ndarray, weights: np.ndarray, motion: str) -
     ones, zeros = np.ones(len(r)), np.zeros(len(r))
     if motion == "similarity":
         design = np.vstack(
-            [np.column_stack([r[:, 0], -r[:, 1], ones, zeros]), np.column_stack([r[:, 1], r[:, 0], zeros, ones])]
+            [
+                np.column_stack([r[:, 0], -r[:, 1], ones, zeros]),
+                np.column_stack([r[:, 1], r[:, 0], zeros, ones]),
+            ]
         )
         target = np.concatenate([src[:, 0], src[:, 1]])
         w2 = np.concatenate([root, root])
@@ -227,7 +230,8 @@ def refine(
     pairs = list(zip(src_lumas, ref_lumas, strict=True))
     shifts = [measure(s, r, current, src_valid, ref_valid, work_size) for s, r in pairs]
     done = 0
-    for done in range(1, rounds + 1):
+    for step in range(1, rounds + 1):
+        done = step
         found = [s.found for s in shifts]
         ref = np.concatenate([s.reference_points[f] for s, f in zip(shifts, found, strict=True)])
         src = np.concatenate([s.source_points[f] for s, f in zip(shifts, found, strict=True)])

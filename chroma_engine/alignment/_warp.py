@@ -77,3 +77,27 @@ def difference_image(src: np.ndarray, warped: np.ndarray, gain: float = 4.0) -> 
     nw = (yw - yw[valid].mean()) / max(float(yw[valid].std()), 1e-6)
     diff = np.clip(np.abs(ns - nw) * gain / 8.0, 0.0, 1.0) * valid
     return np.repeat(diff[..., None], 3, axis=2).astype(np.float32)
+
+
+def _edges(luma: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Gradient magnitude of the blurred luma, scaled so the picture's strong edges reach ~1."""
+    blurred = cv2.GaussianBlur(luma, (0, 0), 1.0)
+    grad = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
+    top = float(np.percentile(grad[valid], 98)) if valid.any() else 0.0
+    return np.clip(grad / max(top, 1e-6), 0.0, 1.0) * valid
+
+
+def edge_overlay(src: np.ndarray, warped: np.ndarray) -> np.ndarray:
+    """QC picture of misregistration that ignores the grade: scan edges green, reference edges magenta.
+
+    Where the two agree the edges are white/grey; a misplaced reference shows green and magenta edges
+    side by side (their distance is the error). Outside the warped reference only the scan's edges
+    show.
+    """
+    weights = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    ys = np.nan_to_num(np.asarray(src, np.float32)[..., :3]) @ weights
+    yw = np.nan_to_num(np.asarray(warped, np.float32)[..., :3]) @ weights
+    valid = cv2.erode((yw > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    es = _edges(ys, np.ones_like(valid))
+    ew = _edges(yw, valid)
+    return np.stack([ew, es, ew], axis=-1).astype(np.float32)

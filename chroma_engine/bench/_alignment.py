@@ -54,6 +54,7 @@ class ShotResult:
     true_transform: str
     estimate: str
     seconds: float
+    quality_at_px: dict[str, float]
     note: str = ""
 
 
@@ -120,6 +121,42 @@ def registration_error(estimate: np.ndarray, truth_transform) -> tuple[float, fl
     return float(dist.mean()), float(dist.max())
 
 
+#: Known errors (max px over the picture area) the quality is also measured at, per shot.
+PROBE_ERRORS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+def perturbed(truth_transform, error: float, rng: np.random.Generator) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The true reference -> scan matrix moved by a random shift, rotation and scale whose largest
+    displacement over the picture area is ``error`` px."""
+    truth = truth_transform.matrix()
+    width, height = truth_transform.scan_size
+    d = rng.normal(size=4)
+    angle, scale = d[0] * 1e-3, d[1] * 1e-3
+    nudge = np.array(
+        [[1 + scale, -angle, d[2]], [angle, 1 + scale, d[3]], [0.0, 0.0, 1.0]]
+    )  # about the scan centre
+    centre = np.array([[1.0, 0.0, (width - 1) / 2], [0.0, 1.0, (height - 1) / 2], [0.0, 0.0, 1.0]])
+    moved = centre @ nudge @ np.linalg.inv(centre) @ truth
+    _, worst = registration_error(moved, truth_transform)
+    return truth + (moved - truth) * (error / worst)
+
+
+def _quality_at_errors(folder: Path, job, truth_transform, seed: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Match quality of the true matrix moved by each of ``PROBE_ERRORS`` (first frame)."""
+    from ..alignment import check_matrix
+    from ..io import resolve_sequence
+
+    source, reference = resolve_sequence(job, job.media.source), resolve_sequence(job, job.media.reference)
+    first = source.ref.first_frame
+    src, ref = source.read(first), reference.read(first)
+    rng = np.random.default_rng([seed, 5])
+    out = {}
+    for error in (0.0, *PROBE_ERRORS):
+        matrix = truth_transform.matrix() if error == 0 else perturbed(truth_transform, error, rng)
+        out[f"{error:g}"] = round(check_matrix(src, ref, matrix, job.alignment.motion).quality, 4)
+    return out
+
+
 def _align_shot(folder: Path, job, pairs: int):  # type: ignore[no-untyped-def]
     """Stage 2 on ``pairs`` evenly spread frames, without the fallback (its decision is taken after)."""
     from schemas import Alignment
@@ -172,13 +209,26 @@ def bench_shot(
         record = _align_shot(folder, job, pairs)
     except StageError as exc:
         seconds = time.perf_counter() - started
+        probes = _quality_at_errors(folder, job, truth, seed)
         shutil.rmtree(folder, ignore_errors=True)
         return ShotResult(
-            seed, kind, describe_condition(options), None, None, 0.0, True, true_words, "-", seconds, str(exc)
+            seed,
+            kind,
+            describe_condition(options),
+            None,
+            None,
+            0.0,
+            True,
+            true_words,
+            "-",
+            seconds,
+            probes,
+            str(exc),
         )
     seconds = time.perf_counter() - started
     estimate = np.asarray(record.matrix, dtype=np.float64)
     mean, worst = registration_error(estimate, truth)
+    probes = _quality_at_errors(folder, job, truth, seed)
     shutil.rmtree(folder, ignore_errors=True)
     return ShotResult(
         seed=seed,
@@ -191,15 +241,24 @@ def bench_shot(
         true_transform=true_words,
         estimate=describe_matrix(estimate, record.reference_size, record.source_size).words(),
         seconds=round(seconds, 3),
+        quality_at_px=probes,
     )
 
 
-def summarise(results: Sequence[ShotResult]) -> dict[str, object]:
-    """Share of shots on target, worst errors, shots over 3 px the fallback missed, quality vs error."""
+def _probe_keys(results: Sequence[ShotResult]) -> list[str]:
+    return list(results[0].quality_at_px) if results else []
+
+
+def summarise(results: Sequence[ShotResult], threshold: float = 0.5) -> dict[str, object]:
+    """Share of shots on target, worst errors, shots over 3 px the fallback missed, quality vs error.
+
+    ``threshold`` is the job's ``alignment.fallback_threshold`` (default 0.5)."""
     n = len(results)
     ok = [r for r in results if r.mean_px is not None and r.max_px is not None]
     on_target = sum(
-        1 for r in ok if r.mean_px <= TARGETS["mean_px"] and r.max_px <= TARGETS["max_px"]  # type: ignore[operator]
+        1
+        for r in ok
+        if r.mean_px <= TARGETS["mean_px"] and r.max_px <= TARGETS["max_px"]  # type: ignore[operator]
     )
     missed = [r.seed for r in ok if r.max_px > TARGETS["unflagged_px"] and not r.fell_back]  # type: ignore[operator]
     errors = np.array([r.max_px for r in ok], dtype=np.float64)
@@ -218,6 +277,13 @@ def summarise(results: Sequence[ShotResult]) -> dict[str, object]:
         "worst_max_px": float(errors.max()) if ok else float("nan"),
         "spearman_quality_vs_max_error": rank,
         "seconds_per_shot": float(np.mean([r.seconds for r in results])) if results else float("nan"),
+        "quality_at_px_median": {
+            key: float(np.median([r.quality_at_px[key] for r in results])) for key in _probe_keys(results)
+        },
+        "fallback_share_at_px": {
+            key: float(np.mean([r.quality_at_px[key] < threshold for r in results]))
+            for key in _probe_keys(results)
+        },
         "targets_met": bool(n and on_target / n >= TARGETS["share"] and not missed),
     }
 
@@ -300,7 +366,17 @@ def bench_alignment(
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
     columns = ["set", "seed", "reference", "mean px", "max px", "quality", "fallback", "true", "estimated"]
-    summary_rows = [
+    write_result(out_dir, name, data, columns, [_row(r) for r in results], notes=_notes(data))
+    return data | {"columns": columns, "rows": [_row(r) for r in results]}
+
+
+def _notes(data: dict[str, object]) -> str:
+    """The summary and the quality-at-known-error tables under the per-shot table."""
+    from ._record import markdown_table
+
+    summary: dict[str, dict[str, object]] = data["summary"]  # type: ignore[assignment]
+    kinds = [k for k, s in summary.items() if s["shots"]]
+    rows = [
         [
             kind,
             s["shots"],
@@ -312,12 +388,18 @@ def bench_alignment(
             len(s["over_3px_not_flagged"]),  # type: ignore[arg-type]
             s["spearman_quality_vs_max_error"],
         ]
-        for kind, s in summary.items()
-        if s["shots"]
+        for kind, s in ((k, summary[k]) for k in kinds)
     ]
-    from ._record import markdown_table
-
-    notes = (
+    probes = list(summary[kinds[0]]["quality_at_px_median"]) if kinds else []  # type: ignore[call-overload]
+    probe_rows = [
+        [f"{kind} {key} px"]
+        + [summary[kind]["quality_at_px_median"][key], summary[kind]["fallback_share_at_px"][key]]  # type: ignore[index]
+        for kind in kinds
+        for key in probes
+    ]
+    seeds: dict[str, list[int]] = data["seeds"]  # type: ignore[assignment]
+    size: list[int] = data["size"]  # type: ignore[assignment]
+    return (
         "\nSummary (targets: mean <= 0.5 px and max <= 1.5 px on 95 % of SD shots; no shot over 3 px "
         "without the fallback):\n\n"
         + markdown_table(
@@ -332,11 +414,13 @@ def bench_alignment(
                 "over 3 px unflagged",
                 "Spearman(quality, error)",
             ],
-            summary_rows,
+            rows,
         )
-        + f"\nSeeds: {data['seed_set']} set; SD {data['seeds']['sd'][:1]}..., scan "  # type: ignore[index]
-        f"{data['seeds']['scan'][:1]}...; tune seeds {TUNE_SEEDS[0]}-{TUNE_SEEDS[-1]} are the only ones "
-        f"ever used to choose anything. Scan {size[0]}x{size[1]}, {frames} frames, {pairs} pairs aligned.\n"
+        + "\nQuality against a known error (the true matrix moved by a random shift, rotation and scale "
+        "whose largest displacement over the picture is the error; first frame of each shot):\n\n"
+        + markdown_table(["set / known error", "median quality", "share under 0.5 (falls back)"], probe_rows)
+        + f"\nSeeds: {data['seed_set']} set (SD {seeds['sd'][0] if seeds['sd'] else '-'}.., scan "
+        f"{seeds['scan'][0] if seeds['scan'] else '-'}..); tune seeds {TUNE_SEEDS[0]}-{TUNE_SEEDS[-1]} are "
+        f"the only ones ever used to choose anything. Scan {size[0]}x{size[1]}, {data['frames']} frames, "
+        f"{data['pairs']} pairs aligned per shot.\n"
     )
-    write_result(out_dir, name, data, columns, [_row(r) for r in results], notes=notes)
-    return data | {"columns": columns, "rows": [_row(r) for r in results]}

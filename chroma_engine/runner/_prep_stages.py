@@ -9,7 +9,7 @@ import numpy as np
 
 from schemas import AlignmentRecord, CurationRecord
 
-from ..io import next_version_dir, write_png
+from ..io import next_version_dir, write_png, write_text_atomic
 from ._context import ShotContext, save_record
 from ._manifest import now, write_manifest
 
@@ -57,29 +57,43 @@ def run_curation(ctx: ShotContext, count: int | None = None) -> CurationRecord:
 
 
 def run_alignment(ctx: ShotContext, curation: CurationRecord) -> AlignmentRecord:
-    """Stage 2: register the reference onto the scan, crop, exclude subtitles; QC differences."""
-    from ..alignment import align, difference_image, warp_reference
+    """Stage 2: register the reference onto the scan, crop, exclude subtitles; QC for every pair.
+
+    QC: per training pair the normalised luma difference and an edge overlay (scan green, reference
+    magenta), one contact sheet of all pairs, and the record's sentence (transform and quality in a
+    colorist's words) as a text file.
+    """
+    from ..alignment import align, difference_image, edge_overlay, warp_reference
+    from ..qc import contact_sheet
 
     started = now()
     record = align(ctx.job, curation, ctx.source, ctx.reference)
     folder = next_version_dir(ctx.shot_dir("alignment"))
     files = [save_record(record, folder / "alignment.json")]
     qc = ctx.qc_dir("alignment")
-    for frame in curation.training_frames[:3]:
+    tag = f"{ctx.shot}_{folder.name}"
+    sheet, labels = [], []
+    for frame in curation.training_frames:
         src = ctx.source.read(frame)
         warped = warp_reference(ctx.reference.read(curation.reference_frame_for(frame)), record, src.shape)
         diff = difference_image(src, warped)
         files.append(write_png(folder / f"{ctx.shot}_diff_{frame}.png", diff))
-        write_png(qc / f"{ctx.shot}_{folder.name}_diff_{frame}.png", diff)
-    write_manifest(
-        ctx,
-        "alignment",
-        folder,
-        int(folder.name[1:]),
-        files,
-        started,
-        metrics={"quality": record.quality, "fell_back": float(record.fell_back)},
-    )
+        write_png(qc / f"{tag}_diff_{frame}.png", diff)
+        quality = record.per_frame_quality.get(frame)
+        sheet += [diff, edge_overlay(src, warped)]
+        labels += [
+            f"{frame} |scan - reference|" + (f" q {quality:.2f}" if quality is not None else ""),
+            f"{frame} edges: scan green, reference magenta",
+        ]
+    picture = contact_sheet(sheet, labels, columns=2)
+    files.append(write_png(folder / f"{ctx.shot}_alignment_sheet.png", picture))
+    write_png(qc / f"{tag}_alignment_sheet.png", picture)
+    files.append(write_text_atomic(folder / f"{ctx.shot}_alignment.txt", record.summary + "\n"))
+    write_text_atomic(qc / f"{tag}_alignment.txt", record.summary + "\n")
+    metrics = {"quality": record.quality, "fell_back": float(record.fell_back)}
+    if record.estimated_error_px is not None:
+        metrics["estimated_error_px"] = record.estimated_error_px
+    write_manifest(ctx, "alignment", folder, int(folder.name[1:]), files, started, metrics=metrics)
     return record
 
 

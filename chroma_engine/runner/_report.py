@@ -89,7 +89,8 @@ def build_report(
         "training frames": ", ".join(map(str, curation.training_frames)),
         "held-out preview frame": curation.preview_frame,
         "reference offset / cadence": f"{curation.reference_offset} / {curation.cadence}",
-        "alignment": f"{alignment.method} ({alignment.motion}), quality {alignment.quality:.3f}"
+        "alignment": (alignment.summary or f"{alignment.method}, quality {alignment.quality:.3f}")
+        + f" [{alignment.motion}]"
         + (" - FELL BACK to manual" if alignment.fell_back else ""),
         "crop (x y r t)": " ".join(str(v) for v in alignment.crop.model_dump().values()),
     }

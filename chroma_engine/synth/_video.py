@@ -57,7 +57,7 @@ class ReferenceOptions(SchemaModel):
     black_lift: float = Field(0.0, ge=0.0, le=0.25)
     white_clip: float = Field(1.0, ge=0.5, le=1.0)
     chroma: Literal["420", "444"] = "420"
-    quality: int | None = Field(60, ge=5, le=100)
+    quality: int | None = Field(60, ge=1, le=100)
     levels: Literal["full", "legal"] = "full"
     grain: float = Field(0.0, ge=0.0, le=0.2)
     softness: float = Field(0.6, ge=0.0, le=4.0)

@@ -74,7 +74,9 @@ def alignment(
     frames: int = typer.Option(None, "--frames", min=1, help="Frames per shot (default 6)."),
     pairs: int = typer.Option(4, "--pairs", min=1, max=11, help="Training frames aligned per shot."),
     tune: bool = typer.Option(
-        False, "--tune", help="Run the tune seeds (the only ones that may steer a change) instead of the test seeds."
+        False,
+        "--tune",
+        help="Run the tune seeds (the only ones that may steer a change) instead of the test seeds.",
     ),
     name: str = typer.Option("alignment", "--name", help="Record name (<name>.json / .md)."),
 ) -> None:
