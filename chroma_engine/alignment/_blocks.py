@@ -119,18 +119,12 @@ def measure(
     side = patch_side(h, w)
     ys = np.arange(0, h - side + 1, side // 2)
     xs = np.arange(0, w - side + 1, side // 2)
-    usable = cv2.integral(both.astype(np.uint8))
-    energy = cv2.integral(a * a)
+    usable = _box_sums(both.astype(np.float64), ys, xs, side)
+    power = _box_sums((a * a).astype(np.float64), ys, xs, side)
+    whole = usable >= side * side - 0.5
     cells = [
-        (
-            y,
-            x,
-            float(energy[y + side, x + side] - energy[y, x + side] - energy[y + side, x] + energy[y, x]),
-        )
-        for y in ys
-        for x in xs
-        if usable[y + side, x + side] - usable[y, x + side] - usable[y + side, x] + usable[y, x]
-        == side * side
+        (int(ys[i]), int(xs[j]), float(power[i, j]))
+        for i, j in zip(*np.nonzero(whole), strict=True)
     ]
     to_full = np.linalg.inv(scale_matrix(factor))
     rows, cols = np.nonzero(both)
@@ -164,6 +158,13 @@ def measure(
     reference_points = apply(np.linalg.inv(matrix), seen)
     moved = np.linalg.norm(np.array(shifts), axis=1) / factor
     return PatchShifts(source_points, reference_points, moved, np.array(responses), len(cells), area)
+
+
+def _box_sums(image: np.ndarray, ys: np.ndarray, xs: np.ndarray, side: int) -> np.ndarray:
+    """Sums of ``image`` over the side x side boxes at rows ``ys`` and columns ``xs`` (len(ys) x len(xs))."""
+    table = cv2.integral(image.astype(np.float64))
+    y0, x0 = ys[:, None], xs[None, :]
+    return table[y0 + side, x0 + side] - table[y0, x0 + side] - table[y0 + side, x0] + table[y0, x0]
 
 
 def apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

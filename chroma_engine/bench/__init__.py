@@ -3,7 +3,8 @@ speed, GPU training/inference speed."""
 
 from pathlib import Path
 
-from ._alignment import TEST_SEEDS, TUNE_SEEDS, bench_alignment, registration_error, sd_condition
+from ._alignment import bench_alignment
+from ._alignment_shots import TEST_SEEDS, TUNE_SEEDS, registration_error, sd_condition
 from ._quality import TARGETS, bench_quality
 from ._realcase import bench_realdata
 from ._record import machine_info, markdown_table, write_result

@@ -122,3 +122,28 @@ def test_default_shot_keeps_its_documents_and_writes_the_transform(tmp_path: Pat
     s2r = np.vstack([np.asarray(truth.reference.source_to_ref), [0, 0, 1]])
     np.testing.assert_allclose(np.asarray(geometry.scan_to_reference), s2r, atol=1e-9)
     assert geometry.raster == "scan" and geometry.aspect == "3:2" and ReferenceOptions().is_default
+
+
+def test_cli_reference_options(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from chroma_recovery.cli._app import app
+
+    args = ["synth", str(tmp_path / "cli"), "--frames", "1", "--size", "160x90", "--seed", "3"]
+    args += ["--ref-raster", "ntsc", "--ref-aspect", "4:3", "--ref-framing", "wide", "--ref-levels", "legal"]
+    args += ["--ref-lift", "0.05", "--ref-clip", "0.9", "--ref-quality", "0", "--ref-grain", "0.02"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    truth = load_truth(tmp_path / "cli")
+    assert truth.reference_options == ReferenceOptions(
+        raster="ntsc",
+        aspect="4:3",
+        framing="wide",
+        levels="legal",
+        black_lift=0.05,
+        white_clip=0.9,
+        quality=None,
+        grain=0.02,
+    )
+    assert load_reference_transform(tmp_path / "cli").raster == "ntsc"
+    assert "geometry" in result.output
