@@ -81,8 +81,8 @@ def _to_work(
     if linear < 0.7:
         size = (max(1, round(ref.shape[1] * linear)), max(1, round(ref.shape[0] * linear)))
         back = np.linalg.inv(scale_matrix(size[0] / ref.shape[1], size[1] / ref.shape[0]))
-        ref = cv2.resize(ref, size, interpolation=cv2.INTER_AREA)
-        valid = cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST)
+        ref = np.asarray(cv2.resize(ref, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
+        valid = np.asarray(cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST), dtype=np.uint8)
         m = m @ back
     warped = _warp(ref, m, shape, cv2.INTER_LINEAR)
     inside = _warp(valid, m, shape, cv2.INTER_NEAREST)
@@ -110,7 +110,7 @@ def measure(
     valid = np.ones(src.shape, bool) if src_valid is None else src_valid
     if factor < 1.0:
         size = (max(1, round(src.shape[1] * factor)), max(1, round(src.shape[0] * factor)))
-        src = cv2.resize(src, size, interpolation=cv2.INTER_AREA)
+        src = np.asarray(cv2.resize(src, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
         valid = cv2.resize(valid.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     warped, inside = _to_work(ref_luma.astype(np.float32), ref_valid, matrix, factor, src.shape)
     both = cv2.erode((valid & inside).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
@@ -122,10 +122,7 @@ def measure(
     usable = _box_sums(both.astype(np.float64), ys, xs, side)
     power = _box_sums((a * a).astype(np.float64), ys, xs, side)
     whole = usable >= side * side - 0.5
-    cells = [
-        (int(ys[i]), int(xs[j]), float(power[i, j]))
-        for i, j in zip(*np.nonzero(whole), strict=True)
-    ]
+    cells = [(int(ys[i]), int(xs[j]), float(power[i, j])) for i, j in zip(*np.nonzero(whole), strict=True)]
     to_full = np.linalg.inv(scale_matrix(factor))
     rows, cols = np.nonzero(both)
     area = (0.0, 0.0, 0.0, 0.0)

@@ -42,10 +42,8 @@ def summarise(results: Sequence[ShotResult], threshold: float = 0.5) -> dict[str
     ``threshold`` is the job's ``alignment.fallback_threshold`` (default 0.5)."""
     n = len(results)
     ok = [r for r in results if r.mean_px is not None and r.max_px is not None]
-    on_target = sum(
-        1
-        for r in ok
-        if r.mean_px <= TARGETS["mean_px"] and r.max_px <= TARGETS["max_px"]  # type: ignore[operator]
+    on_target = len(
+        [r for r in ok if r.mean_px <= TARGETS["mean_px"] and r.max_px <= TARGETS["max_px"]]  # type: ignore[operator]
     )
     missed = [r.seed for r in ok if r.max_px > TARGETS["unflagged_px"] and not r.fell_back]  # type: ignore[operator]
     errors = np.array([r.max_px for r in ok], dtype=np.float64)

@@ -59,11 +59,11 @@ def run_curation(ctx: ShotContext, count: int | None = None) -> CurationRecord:
 def run_alignment(ctx: ShotContext, curation: CurationRecord) -> AlignmentRecord:
     """Stage 2: register the reference onto the scan, crop, exclude subtitles; QC for every pair.
 
-    QC: per training pair the normalised luma difference and an edge overlay (scan green, reference
-    magenta), one contact sheet of all pairs, and the record's sentence (transform and quality in a
-    colorist's words) as a text file.
+    QC: per training pair the normalised luma difference, and a contact sheet of every pair's
+    difference and edge overlay (scan green, reference magenta; outside the training area dimmed),
+    and the record's sentence (transform and quality in a colorist's words) as a text file.
     """
-    from ..alignment import align, difference_image, edge_overlay, warp_reference
+    from ..alignment import align, difference_image, edge_overlay, training_mask, warp_reference
     from ..qc import contact_sheet
 
     started = now()
@@ -80,7 +80,9 @@ def run_alignment(ctx: ShotContext, curation: CurationRecord) -> AlignmentRecord
         files.append(write_png(folder / f"{ctx.shot}_diff_{frame}.png", diff))
         write_png(qc / f"{tag}_diff_{frame}.png", diff)
         quality = record.per_frame_quality.get(frame)
-        sheet += [diff, edge_overlay(src, warped)]
+        # outside the frame's training area (crop, subtitles, no reference) dimmed to a third
+        shade = np.where(training_mask(record, frame, src.shape), 1.0, 0.33)[..., None].astype(np.float32)
+        sheet += [diff * shade, edge_overlay(src, warped) * shade]
         labels += [
             f"{frame} |scan - reference|" + (f" q {quality:.2f}" if quality is not None else ""),
             f"{frame} edges: scan green, reference magenta",
