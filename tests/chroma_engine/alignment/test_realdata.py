@@ -9,8 +9,9 @@ import numpy as np
 from chroma_engine.alignment import align_single_pair, training_mask
 from chroma_engine.io import read_image
 
-#: Measured 0.78 (affine) / 0.77 (similarity) on this code; threshold leaves margin.
-MIN_QUALITY = 0.65
+#: Match quality measured 0.87 (affine) / 0.86 (similarity), "within about 0.8 px": this screen-captured
+#: reference pins the picture less tightly than the synthetic ones (0.99); the threshold leaves margin.
+MIN_QUALITY = 0.7
 
 
 def test_muralla_verde_alignment(shared_dir: Path) -> None:
