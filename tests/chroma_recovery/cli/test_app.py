@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from importlib import metadata
@@ -61,7 +62,8 @@ def test_version_prints_the_package_and_engine_versions() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0, result.output
     first, second = result.output.splitlines()[:2]
-    assert first == f"chroma-recovery {__version__}" == f"chroma-recovery {metadata.version('chroma-recovery')}"
+    assert first == f"chroma-recovery {__version__}"
+    assert __version__ == metadata.version("chroma-recovery")
     assert second.startswith("engine: Python ") and f"torch {metadata.version('torch')}" in second
 
 
@@ -81,8 +83,6 @@ def test_quiet_and_verbose_set_the_verbosity_for_the_process_tree(
     monkeypatch.setattr(engine_logger, "level", engine_logger.level)
     result = runner.invoke(app, [*argv, "schema", "--help"])
     assert result.exit_code == 0, result.output
-    import os
-
     assert os.environ[VERBOSITY_ENV] == expected and engine_logger.level == level
 
 
