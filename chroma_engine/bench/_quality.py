@@ -20,9 +20,10 @@ import schemas
 
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
 from ..io import read_image, write_exr
+from ..metrics import LUMA_IDENTITY_LIMIT
 from ._record import machine_info, write_result
 
-TARGETS = {"ml_over_lut": 0.6, "ml_de00": 2.0, "luma": 1e-3, "grain_tolerance": 0.10}
+TARGETS = {"ml_over_lut": 0.6, "ml_de00": 2.0, "luma": LUMA_IDENTITY_LIMIT, "grain_tolerance": 0.10}
 
 
 def _written_grain_ratio(job, inference, frame: int) -> float:  # type: ignore[no-untyped-def]

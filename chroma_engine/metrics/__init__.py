@@ -6,7 +6,15 @@ Grain: noise-power-spectrum ratios of high-pass residuals, output vs scan, in Y'
 """
 
 from ._colour_diff import delta_e00, delta_e00_map, delta_e00_stats, rec709_to_lab
-from ._fidelity import chroma_distance, chroma_flicker, chroma_psnr, luma_identity, psnr_y, static_mask
+from ._fidelity import (
+    LUMA_IDENTITY_LIMIT,
+    chroma_distance,
+    chroma_flicker,
+    chroma_psnr,
+    luma_identity,
+    psnr_y,
+    static_mask,
+)
 from ._grain import (
     GRAIN_BAND,
     chroma_noise_power_ratio,
@@ -17,6 +25,7 @@ from ._grain import (
 
 __all__ = [
     "GRAIN_BAND",
+    "LUMA_IDENTITY_LIMIT",
     "chroma_distance",
     "chroma_flicker",
     "chroma_noise_power_ratio",

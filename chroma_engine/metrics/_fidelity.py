@@ -21,6 +21,11 @@ def _psnr(mse: float, peak: float = 1.0) -> float:
     return math.inf if mse <= 0.0 else 10.0 * math.log10(peak * peak / mse)
 
 
+#: Largest |ΔY'| (0-1 scale) a restore may differ from the scan's luma and still count as identical:
+#: well under one 10-bit code value (1/1023), so the scan's luma and grain come through untouched.
+LUMA_IDENTITY_LIMIT = 1e-3
+
+
 def luma_identity(out: np.ndarray, scan: np.ndarray) -> float:
     """Max |Y'out - Y'scan| (0.0 when the output is the scan's luma plus new chroma)."""
     check_pair(out, scan, None, "luma_identity")

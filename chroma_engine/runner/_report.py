@@ -1,7 +1,9 @@
-"""The QC report: 4-way comparisons, contact sheet, loss plot, metrics table, experiments note."""
+"""The QC report of a shot: verdict, A/B wipe on the held-out preview frame, alignment, measurements,
+decisions, four-way comparisons, contact sheet, loss plot; metrics JSON and an experiments note."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,33 +12,108 @@ from schemas import AlignmentRecord, CurationRecord, RenderManifest
 
 from ..colour import ACES2065_1, REC709_DISPLAY, convert, recombine
 from ..io import read_image, write_png
+from ..qc import (
+    ReportImage,
+    ReportSection,
+    ReportTable,
+    ReportWipe,
+    append_experiment_note,
+    contact_sheet,
+    four_way,
+    html_report,
+    labelled_metrics_table,
+    qc_verdict,
+)
 from ._context import ShotContext, write_json
-
-METRIC_LABELS = {
-    "ml_de00_truth_heldout": "ML: mean dE00 vs truth (held-out)",
-    "lut_de00_truth_heldout": "MatchGrade LUT (chroma on scan luma): mean dE00 vs truth (held-out)",
-    "bal_de00_truth_heldout": "Balanced (chroma on scan luma): mean dE00 vs truth (held-out)",
-    "ml_luma_max_abs_dY": "ML: luma identity max |dY'| (before encoding)",
-    "ml_chroma_dist_trained": "ML: CbCr distance to reference, trained frames",
-    "ml_chroma_dist_heldout": "ML: CbCr distance to reference, held-out frames",
-    "lut_chroma_dist_heldout": "LUT: CbCr distance to reference, held-out frames",
-    "ml_chroma_flicker": "ML: frame-to-frame chroma flicker",
-    "lut_chroma_flicker": "LUT: frame-to-frame chroma flicker",
-    "ml_grain_nps_ratio": "ML: luma grain noise power ratio (output / scan)",
-}
-
 
 METRICS_NOTE = (
     "Held-out frames are never trained on. Luma identity is measured on the output before EXR encoding. "
     "The LUT and the balanced scan are scored on their chroma over the scan's luma, as the V4 composite "
-    "shows them. dE00 against TRUTH exists for synthetic shots only."
+    "shows them. Colour error against the true colours exists for synthetic shots only; on a real shot "
+    "the colour distance to the aligned reference is the comparison."
 )
+
+WIPE_NOTE = (
+    "Drag the slider (or the picture) to move the split; choose what each side shows with the buttons. "
+    "The frame is held out: the model never saw it in training."
+)
+
+#: Alignment difference pictures shown in the report (the stage writes one per training frame, up to 3).
+ALIGNMENT_PICTURES = 3
+
+
+@dataclass(frozen=True)
+class FrameViews:
+    """One frame as every method shows it (display R'G'B'); ``lut`` and ``truth`` may be missing."""
+
+    frame: int
+    original: np.ndarray
+    balanced: np.ndarray
+    reference: np.ndarray
+    ml: np.ndarray
+    lut: np.ndarray | None
+    truth: np.ndarray | None
 
 
 def _render_frame(ctx: ShotContext, manifest: RenderManifest, frame: int) -> np.ndarray:
     assert manifest.output is not None
     path = ctx.root / (manifest.output.printf_pattern() % frame)
     return convert(read_image(path), ACES2065_1, REC709_DISPLAY)
+
+
+def frame_views(
+    ctx: ShotContext,
+    curation: CurationRecord,
+    alignment: AlignmentRecord,
+    inference: RenderManifest,
+    matchgrade: RenderManifest | None,
+    frame: int,
+) -> FrameViews:
+    """Read ``frame`` of the scan, reference (warped onto the scan), ML and LUT renders, truth."""
+    from ..alignment import warp_reference
+
+    src = ctx.source.read(frame)
+    ref = warp_reference(ctx.reference.read(curation.reference_frame_for(frame)), alignment, src.shape)
+    return FrameViews(
+        frame=frame,
+        original=src,
+        balanced=ctx.balanced.read(frame) if ctx.balanced else src,
+        reference=ref,
+        ml=_render_frame(ctx, inference, frame),
+        lut=recombine(src, _render_frame(ctx, matchgrade, frame)) if matchgrade else None,
+        truth=ctx.truth.read(frame) if ctx.truth else None,
+    )
+
+
+def _wipe(views: FrameViews) -> ReportWipe:
+    versions = {
+        "original": ReportImage("Original scan", views.original),
+        "ml": ReportImage("ML restore", views.ml),
+    }
+    if views.lut is not None:
+        versions["lut"] = ReportImage("MatchGrade LUT", views.lut)
+    versions["reference"] = ReportImage("Reference (aligned)", views.reference)
+    if views.truth is not None:
+        versions["truth"] = ReportImage("True colours (synthetic)", views.truth)
+    return ReportWipe(versions, left="original", right="ml", caption=WIPE_NOTE)
+
+
+def alignment_section(ctx: ShotContext, alignment: AlignmentRecord) -> ReportSection:
+    """How the reference was laid onto the scan, in words, with the alignment stage's difference
+    pictures (misregistration shows as bright double edges)."""
+    how = "automatically" if alignment.method == "auto" else "with the manual transform"
+    text = (
+        f"The reference was registered onto the scan {how} ({alignment.motion} motion); match quality "
+        f"{alignment.quality:.3f} (1 = perfect)."
+    )
+    if alignment.fell_back:
+        text += " Automatic registration scored too low, so the manual transform was used instead."
+    crop = alignment.crop
+    text += f" Training crop: x {crop.x}-{crop.r}, y {crop.y}-{crop.t} (scan pixels, y up)."
+    record = ctx.record_path("alignment")
+    pictures = sorted(record.parent.glob("*_diff_*.png"))[:ALIGNMENT_PICTURES] if record else []
+    images = [ReportImage(f"Difference after alignment, {p.stem.rsplit('_', 2)[-1]}", p) for p in pictures]
+    return ReportSection("Alignment", text=text, images=images)
 
 
 def build_report(
@@ -48,74 +125,57 @@ def build_report(
     loss_png: Path | None,
 ) -> Path:
     """Write pictures, metrics JSON and one HTML report into ``04_inference_render/QC/<date>/``."""
-    from ..alignment import warp_reference
-    from ..qc import (
-        ReportImage,
-        ReportSection,
-        ReportTable,
-        append_experiment_note,
-        contact_sheet,
-        four_way,
-        html_report,
-    )
-
     qc = ctx.qc_dir("inference")
     tag = f"{ctx.shot}_v{inference.version:03d}"
-    sections: list[ReportSection] = []
-    frames = [curation.preview_frame, curation.training_frames[len(curation.training_frames) // 2]]
-    sheet_images, sheet_labels = [], []
-    for frame in frames:
-        src = ctx.source.read(frame)
-        ref = warp_reference(ctx.reference.read(curation.reference_frame_for(frame)), alignment, src.shape)
-        ml = _render_frame(ctx, inference, frame)
-        lut = recombine(src, _render_frame(ctx, matchgrade, frame)) if matchgrade else None
-        bal = ctx.balanced.read(frame) if ctx.balanced else src
-        kind = "held-out preview" if frame == curation.preview_frame else "training"
-        picture = four_way(src, bal, ref, ml, lut)
-        path = write_png(qc / f"{tag}_fourway_{frame}.png", picture)
-        caption = f"Frame {frame} ({kind}): original | balanced | reference | ML | LUT"
-        sections.append(ReportSection(caption, images=(ReportImage(caption, path),)))
-        sheet_images += [src, ml]
-        sheet_labels += [f"scan {frame}", f"ML {frame}"]
-    sheet = write_png(qc / f"{tag}_contact.png", contact_sheet(sheet_images, sheet_labels, columns=2))
-    sections.append(ReportSection("Contact sheet", images=(ReportImage("scan | ML", sheet),)))
-    if loss_png is not None and loss_png.exists():
-        sections.append(ReportSection("Training loss", images=(ReportImage("training loss", loss_png),)))
     metrics = dict(inference.metrics)
     if matchgrade is not None:
         metrics.update(matchgrade.metrics)
-    table = {METRIC_LABELS.get(k, k): round(v, 5) for k, v in sorted(metrics.items())}
+    verdict = qc_verdict(metrics)
+    preview = curation.preview_frame
+    trained = curation.training_frames[len(curation.training_frames) // 2]
+    views = [frame_views(ctx, curation, alignment, inference, matchgrade, f) for f in (preview, trained)]
     decisions = {
         "training frames": ", ".join(map(str, curation.training_frames)),
-        "held-out preview frame": curation.preview_frame,
+        "held-out preview frame": preview,
         "reference offset / cadence": f"{curation.reference_offset} / {curation.cadence}",
         "alignment": (alignment.summary or f"{alignment.method}, quality {alignment.quality:.3f}")
         + f" [{alignment.motion}]"
         + (" - FELL BACK to manual" if alignment.fell_back else ""),
         "crop (x y r t)": " ".join(str(v) for v in alignment.crop.model_dump().values()),
     }
-    sections.insert(
-        0,
-        ReportSection(
-            "Metrics",
-            text=METRICS_NOTE,
-            table=ReportTable(["metric", "value"], [[k, v] for k, v in table.items()]),
-        ),
-    )
-    sections.insert(
-        1,
+    sections = [
+        ReportSection("Verdict", verdict=verdict),
+        ReportSection(f"Compare on held-out frame {preview}", wipe=_wipe(views[0])),
+        alignment_section(ctx, alignment),
+        ReportSection("Measurements", text=METRICS_NOTE, table=labelled_metrics_table(metrics)),
         ReportSection(
             "Decisions", table=ReportTable(["decision", "value"], [[k, v] for k, v in decisions.items()])
         ),
-    )
+    ]
+    sheet_images, sheet_labels = [], []
+    for view in views:
+        kind = "held-out preview" if view.frame == preview else "training"
+        picture = four_way(view.original, view.balanced, view.reference, view.ml, view.lut)
+        path = write_png(qc / f"{tag}_fourway_{view.frame}.png", picture)
+        caption = f"Frame {view.frame} ({kind}): original | balanced | reference | ML | LUT"
+        sections.append(ReportSection(caption, images=(ReportImage(caption, path),)))
+        sheet_images += [view.original, view.ml]
+        sheet_labels += [f"scan {view.frame}", f"ML {view.frame}"]
+    sheet = write_png(qc / f"{tag}_contact.png", contact_sheet(sheet_images, sheet_labels, columns=2))
+    sections.append(ReportSection("Contact sheet", images=(ReportImage("scan | ML", sheet),)))
+    if loss_png is not None and loss_png.exists():
+        sections.append(ReportSection("Training loss", images=(ReportImage("training loss", loss_png),)))
     write_json(qc / f"{tag}_metrics.json", metrics)
     report = html_report(
-        qc / f"{tag}_report.html", f"chroma-recovery QC - {ctx.job.project.name} {ctx.shot}", sections
+        qc / f"{tag}_report.html",
+        f"QC {ctx.job.project.name} {ctx.shot}: ML restore v{inference.version:03d}",
+        sections,
+        subtitle=f"job {ctx.job.job_id}",
     )
     ml_de = metrics.get("ml_de00_truth_heldout")
     lut_de = metrics.get("lut_de00_truth_heldout")
     note = (
-        f"{ctx.today} {ctx.shot} native inference v{inference.version:03d}: "
+        f"{ctx.today} {ctx.shot} native inference v{inference.version:03d}: {verdict.word}, "
         f"luma max|dY'| {metrics.get('ml_luma_max_abs_dY', float('nan')):.2e}"
         + (
             f", held-out dE00 ML {ml_de:.2f} / LUT {lut_de:.2f}"

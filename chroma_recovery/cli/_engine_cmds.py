@@ -18,15 +18,14 @@ STAGE_HELP = "Stage to run (repeatable): curation, alignment, training, inferenc
 
 
 def _metrics_table(metrics: dict[str, float], title: str) -> Table:
-    from chroma_engine.runner._report import METRIC_LABELS
+    from chroma_engine.qc import labelled_metrics_table, qc_verdict
 
-    table = Table(title=title, show_lines=False)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, label in METRIC_LABELS.items():
-        if key in metrics:
-            value = metrics[key]
-            table.add_row(label, f"{value:.2e}" if abs(value) < 1e-2 and value else f"{value:.4f}")
+    labelled = labelled_metrics_table(metrics)
+    table = Table(title=title, show_lines=False, caption=qc_verdict(metrics).headline)
+    for i, column in enumerate(labelled.columns):
+        table.add_column(str(column), justify="left" if i == 0 else "right")
+    for row in labelled.rows:
+        table.add_row(*(str(cell) for cell in row))
     return table
 
 

@@ -37,6 +37,9 @@ def test_native_run_restores_the_shot(tiny_shot: Path) -> None:
     assert len(cube) == 1 and "LUT_3D_SIZE 33" in cube[0].read_text()
     reports = list((tiny_shot / "pipeline/04_inference_render/QC").glob("*/sh010_v001_report.html"))
     assert reports and "<img" in reports[0].read_text()
+    page = reports[0].read_text()
+    assert 'class="verdict' in page and 'class="wipe"' in page and "Held-out frames scored" in page
+    assert "_heldout" not in page and "http://" not in page  # no raw metric key, nothing fetched
     notes = (tiny_shot / "notes" / "experiments.md").read_text()
     assert "sh010 native inference v001" in notes
     for stage in ("01_dataset_curation", "02_alignment", "03_copycat_training"):
