@@ -204,7 +204,8 @@ class Training(SchemaModel):
     contact_sheet_interval: steps between contact sheets.
     model_size: small / medium / large.
     initial_weights: a checkpoint to start from (path), or None.
-    device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``; ``ddp`` for all GPUs.
+    device: ``auto`` (CUDA when present, else Apple's MPS, else the CPU), ``cpu``, ``cuda``,
+        ``cuda:N`` or ``mps``; ``ddp`` for all GPUs.
     seed: random seed.
     learning_rate: Adam learning rate. The model starts from the closed-form LUT fit, so training
         refines rather than learns from scratch: on the severe synthetic shot (600 steps) held-out
@@ -223,7 +224,7 @@ class Training(SchemaModel):
     contact_sheet_interval: int = Field(default=100, ge=1)
     model_size: Literal["small", "medium", "large"] = "medium"
     initial_weights: str | None = None
-    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?|ddp)$")
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps|ddp)$")
     seed: int = 0
     learning_rate: float = Field(default=5e-5, gt=0, lt=1)
     temporal_radius: int = Field(default=3, ge=0, le=8)

@@ -8,15 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
+from ..devices import device_capabilities, synchronize
 from ..io import read_image, write_exr
 from ..runner._pipeline import run_pipeline
-
-
-def _sync(device: str) -> None:
-    import torch
-
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
 
 
 def model_alone_fps(
@@ -30,11 +24,11 @@ def model_alone_fps(
     with torch.inference_mode():
         for _ in range(3):
             _run(model, x, device, dtype)
-        _sync(device)
+        synchronize(device)
         started = time.perf_counter()
         for _ in range(repeats):
             _run(model, x, device, dtype)
-        _sync(device)
+        synchronize(device)
     return repeats / (time.perf_counter() - started)
 
 
@@ -43,7 +37,7 @@ def _run(model, x, device: str, dtype):  # type: ignore[no-untyped-def]
 
     if dtype is None:
         return model(x)
-    with torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=dtype):
+    with torch.autocast(device_type=torch.device(device).type, dtype=dtype):
         return model(x)
 
 
@@ -124,8 +118,9 @@ def end_to_end_fps(
 
     out_folder.mkdir(parents=True, exist_ok=True)
     numbers = list(range(1, frames + 1))
+    on_device = device_capabilities(device).device_pipeline
     inputs = TemporalInput(
-        lambda f: read_image(pattern % f, keep_half=device.startswith("cuda")),  # as run_inference reads
+        lambda f: read_image(pattern % f, keep_half=on_device),  # as run_inference reads
         numbers,
         temporal_radius,
         depth + workers,
@@ -135,7 +130,7 @@ def end_to_end_fps(
 
     def restore(f: int, item: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]) -> np.ndarray:
         scan, neighbours, flows = item  # as restore_frames on CUDA: the mean is made on the device
-        if not neighbours or not device.startswith("cuda"):
+        if not neighbours or not on_device:
             return restore_frame_with_aces(
                 model, scan, device=device, autocast=autocast, neighbours=neighbours, flows=flows
             )[1]

@@ -222,6 +222,7 @@ def restore_frames(
     progress: Progress = _noop,
 ) -> None:
     """Restore ``frames`` with ``model`` into ``folder`` (stage 04 and the farm's Infer chunks)."""
+    from ..devices import device_capabilities
     from ..training._inference import (
         GPU_WHOLE_FRAME,
         compile_for_frames,
@@ -229,11 +230,12 @@ def restore_frames(
         restore_frame_with_aces,
     )
 
-    on_gpu = model_device(model).type == "cuda"
+    caps = device_capabilities(model_device(model))
+    on_gpu = caps.device_pipeline
     spec = ctx.job.inference
-    autocast = "bf16" if spec.half_precision and on_gpu else None
+    autocast = caps.half_autocast if spec.half_precision else None
     width, height = alignment.source_size
-    if spec.compile and on_gpu and max(width, height) <= GPU_WHOLE_FRAME:  # tiles would recompile
+    if spec.compile and caps.compile and max(width, height) <= GPU_WHOLE_FRAME:  # tiles would recompile
         model = compile_for_frames(model, height, width, autocast)
 
     def process(frame: int, item: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

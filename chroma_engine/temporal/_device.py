@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 
+from ..devices import device_capabilities
 from ._mean import CONSISTENCY, DIFFERENCE_SMOOTH
 
 
@@ -70,7 +71,8 @@ def mean_on_device(
 def to_device(image: np.ndarray, device: torch.device) -> torch.Tensor:
     """A frame (HxWx3(+), half or float) as a 1x3xHxW float32 tensor on ``device`` (copied as stored)."""
     host = torch.from_numpy(np.ascontiguousarray(image[..., :3]))
-    return host.to(device, non_blocking=True).permute(2, 0, 1)[None].float()
+    non_blocking = device_capabilities(device).async_copies
+    return host.to(device, non_blocking=non_blocking).permute(2, 0, 1)[None].float()
 
 
 class DeviceFrames:

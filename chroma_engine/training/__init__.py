@@ -5,7 +5,7 @@ the scan's R'G'B' and predicts CbCr only; every output is the scan's own Y' reco
 """
 
 from ._bench import gpu_bench
-from ._inference import export_torchscript, load_model, resolve_device, restore_frame, restore_frame_with_aces
+from ._inference import export_torchscript, load_model, restore_frame, restore_frame_with_aces
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
 from ._train import TrainingResult, checkpoint_path, newest_checkpoint, train
@@ -43,7 +43,6 @@ __all__ = [
     "newest_checkpoint",
     "parameter_count",
     "reference_pair",
-    "resolve_device",
     "restore_frame",
     "restore_frame_with_aces",
     "train",

@@ -3,7 +3,7 @@
 Training: ``pairs`` random frames of ``height`` x ``width`` stay resident on the device; each step
 cuts ``batch`` patches of ``patch`` pixels on the device (with the real sampler's augmentation),
 runs Adam on the masked CbCr L1. Inference: the model alone on one full frame, float32 and
-bf16 / fp16 autocast. Warm-up iterations are excluded and CUDA is synchronised around each timing.
+bf16 / fp16 autocast. Warm-up iterations are excluded and the device is synchronised around each timing.
 """
 
 from __future__ import annotations
@@ -14,26 +14,21 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ._inference import resolve_device
+from ..devices import device_capabilities, device_name, resolve_device, synchronize
 from ._model import build_model, parameter_count
 from ._patches import PatchSampler, masked_l1
 from ._truth import TrainingPair
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def _timed(fn: Callable[[], object], iters: int, warmup: int, device: torch.device) -> float:
     """Seconds per call of ``fn`` after ``warmup`` untimed calls."""
     for _ in range(warmup):
         fn()
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(iters):
         fn()
-    _sync(device)
+    synchronize(device)
     return (time.perf_counter() - start) / max(1, iters)
 
 
@@ -80,14 +75,16 @@ def gpu_bench(
     model = build_model(model_size).to(dev)
     sampler = PatchSampler(_pairs(pairs, height, width, seed), min(patch, height, width), dev, seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    if dev.type == "cuda":
+    caps = device_capabilities(dev)
+    if caps.cudnn:
         torch.backends.cudnn.benchmark = True
+    if caps.memory_stats:
         torch.cuda.reset_peak_memory_stats(dev)
     train_sps: dict[str, float | None] = {}
     infer_ms: dict[str, float | None] = {}
     frame = torch.rand(1, 3, height, width, device=dev)
     for precision in precisions:
-        if precision == "fp16" and dev.type == "cpu":
+        if precision == "fp16" and not caps.accelerator:
             train_sps[precision] = infer_ms[precision] = None
             continue
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
@@ -117,7 +114,7 @@ def gpu_bench(
         infer_ms[precision] = 1000.0 * _timed(infer, infer_iters, warmup, dev)
         model.train()
     return {
-        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "device": device_name(dev),
         "torch": torch.__version__,
         "model_size": model_size,
         "parameters": parameter_count(model),
@@ -128,5 +125,5 @@ def gpu_bench(
         "train_steps_per_s": train_sps,
         "infer_ms": infer_ms,
         "infer_fps": {k: (None if v is None else 1000.0 / v) for k, v in infer_ms.items()},
-        "peak_cuda_gib": torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == "cuda" else None,
+        "peak_cuda_gib": torch.cuda.max_memory_allocated(dev) / 2**30 if caps.memory_stats else None,
     }

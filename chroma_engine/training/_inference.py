@@ -14,6 +14,7 @@ import threading
 import warnings
 import zipfile
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import cast
 
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from .._errors import TrainingError
+from ..devices import DeviceCapabilities, device_capabilities, resolve_device
 from ..io import atomic_target
 from ._model import CONFIG_KEYS, RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
 from ._patches import frame_positions
@@ -30,18 +32,6 @@ from ._patches import frame_positions
 BLEND = 8
 #: Frames up to this edge run whole on CUDA (with the ACES conversion on the GPU); larger ones tile.
 GPU_WHOLE_FRAME = 4096
-
-
-def resolve_device(name: str | torch.device | None = None) -> torch.device:
-    """``auto``/None -> CUDA when present else CPU; ``ddp`` -> the first GPU; else ``torch.device(name)``."""
-    if isinstance(name, torch.device):
-        return name
-    if name in (None, "auto", "ddp"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise TrainingError(f"device {name!r} requested but CUDA is not available", hint="use device 'auto'")
-    return device
 
 
 def export_torchscript(model: nn.Module, path: str | os.PathLike[str]) -> Path:
@@ -207,10 +197,11 @@ def restore_frame(
     tile = max(mult, -(-int(tile) // mult) * mult)
     margin = -(-max(int(overlap), RECEPTIVE_RADIUS + BLEND) // mult) * mult
     rgb = np.ascontiguousarray(src_rgb[..., :3], dtype=np.float32)
+    non_blocking = device_capabilities(dev).async_copies
     with torch.inference_mode():
         if height <= tile and width <= tile and window is None:
             # Whole frame in one go: the model derives the same frame positions itself (on device).
-            x3 = torch.from_numpy(rgb).to(dev, non_blocking=True).permute(2, 0, 1)[None]
+            x3 = torch.from_numpy(rgb).to(dev, non_blocking=non_blocking).permute(2, 0, 1)[None]
             return _run(model, x3, autocast)[0].permute(1, 2, 0).contiguous().cpu().numpy()
     y0, x0, full_h, full_w = window if window is not None else (0, 0, height, width)
     pos = frame_positions(height, width, y0, x0, full_h, full_w)
@@ -281,22 +272,25 @@ def restore_frame_with_aces(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Restore one frame and convert it for writing: (display R'G'B' float32, ACES2065-1).
 
-    On CUDA, with the frame in one tile, the ACES2065-1 conversion runs on the GPU right after the
-    model (``display_to_aces_torch``, checked against OCIO) and comes back as float16, ready for a half
-    EXR: the CPU is left with the EXR codec alone. Elsewhere the display result is converted by OCIO
-    on the CPU (float32). The display frame is returned too: luma identity and the metrics are
-    measured on it, before any encoding. ``luma_from``: as in ``restore_frame`` (the scan, when
-    ``src_rgb`` is the temporal mean). ``neighbours`` / ``flows`` (``TemporalInput.stack``): the model's
-    input is ``src_rgb``'s temporal mean with them, made on the model's device (on CUDA next to the
-    model; ``mean_on_device``), and the result keeps ``src_rgb``'s luma. On CUDA the neighbours may
-    be tensors already there (1x3xHxW float32, ``DeviceFrames``), and ``on_device`` ``src_rgb`` itself.
+    On a device with the device pipeline (CUDA, see ``chroma_engine.devices``), with the frame in one
+    tile, the ACES2065-1 conversion runs on the GPU right after the model (``display_to_aces_torch``,
+    checked against OCIO) and comes back as float16, ready for a half EXR: the CPU is left with the
+    EXR codec alone. Elsewhere the display result is converted by OCIO on the CPU (float32); on
+    another GPU (MPS) only the model runs there, one frame at a time. The display frame is returned
+    too: luma identity and the metrics are measured on it, before any encoding. ``luma_from``: as in
+    ``restore_frame`` (the scan, when ``src_rgb`` is the temporal mean). ``neighbours`` / ``flows``
+    (``TemporalInput.stack``): the model's input is ``src_rgb``'s temporal mean with them, made on the
+    model's device in the device pipeline (``mean_on_device``), else on the CPU, and the result keeps
+    ``src_rgb``'s luma. In the device pipeline the neighbours may be tensors already there (1x3xHxW
+    float32, ``DeviceFrames``), and ``on_device`` ``src_rgb`` itself.
     """
     from ..colour import ACES2065_1, REC709_DISPLAY, convert, display_to_aces_torch
     from ..temporal import mean_on_device, motion_compensated_mean, to_device
 
     dev = model_device(model, device)
+    caps = device_capabilities(dev)
     height, width = src_rgb.shape[:2]
-    if dev.type != "cuda" or max(height, width) > tile or src_rgb.ndim != 3:
+    if not caps.device_pipeline or max(height, width) > tile or src_rgb.ndim != 3:
         if neighbours:
             luma_from = src_rgb if luma_from is None else luma_from
             hosts = [
@@ -304,9 +298,10 @@ def restore_frame_with_aces(
                 for n in neighbours
             ]
             src_rgb = motion_compensated_mean(src_rgb, hosts, flows)
-        display = restore_frame(
-            model, src_rgb, device=device, autocast=autocast, tile=tile, luma_from=luma_from
-        )
+        with _GPU_LOCK if caps.accelerator else nullcontext():  # one frame on a GPU at a time
+            display = restore_frame(
+                model, src_rgb, device=device, autocast=autocast, tile=tile, luma_from=luma_from
+            )
         return display, convert(display, REC709_DISPLAY, ACES2065_1)
     # One frame on the GPU at a time: frame workers interleaving their kernels and transfers on one
     # device only queue behind each other and hold more memory (measured: 16 workers were slower
@@ -327,11 +322,25 @@ def restore_frame_with_aces(
             out = _reluma_torch(out, scan_t)
         aces = display_to_aces_torch(out)[0].permute(1, 2, 0).to(torch.float16).contiguous()
         shown = out[0].permute(1, 2, 0).contiguous()
-        host_shown = torch.empty(shown.shape, dtype=shown.dtype, pin_memory=True)
-        host_aces = torch.empty(aces.shape, dtype=aces.dtype, pin_memory=True)
-        host_shown.copy_(shown, non_blocking=True)
-        host_aces.copy_(aces, non_blocking=True)
-        done = torch.cuda.Event()
-        done.record(torch.cuda.current_stream(dev))
-    done.synchronize()
+        host_shown, host_aces = _to_host(shown, caps), _to_host(aces, caps)
+        done = None
+        if _copies_in_flight(caps):
+            done = torch.cuda.Event()
+            done.record(torch.cuda.current_stream(dev))
+    if done is not None:
+        done.synchronize()
     return host_shown.numpy(), host_aces.numpy()
+
+
+def _copies_in_flight(caps: DeviceCapabilities) -> bool:
+    """Device-to-host copies go into pinned memory asynchronously and are waited for with an event."""
+    return caps.pinned_memory and caps.async_copies and caps.events
+
+
+def _to_host(tensor: torch.Tensor, caps: DeviceCapabilities) -> torch.Tensor:
+    """``tensor`` on the host: started into a pinned buffer when copies may fly, else copied now."""
+    if not _copies_in_flight(caps):
+        return tensor.cpu()
+    host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
+    host.copy_(tensor, non_blocking=True)
+    return host

@@ -26,8 +26,9 @@ import torch
 from schemas import SchemaModel, ShotJob
 
 from .._errors import TrainingError
+from ..devices import device_capabilities, resolve_device
 from ..io import atomic_target
-from ._inference import export_torchscript, resolve_device, restore_frame
+from ._inference import export_torchscript, restore_frame
 from ._input_range import fit_input_range, stretched_display
 from ._model import (
     ChromaNet,
@@ -251,7 +252,7 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         sampler.set_state(state["sampler_rng"])
         torch.set_rng_state(state["torch_rng"])
-        if dev.type == "cuda" and state.get("cuda_rng") is not None:
+        if device_capabilities(dev).rng_state and state.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(state["cuda_rng"], dev)
         start = resumed_from = int(state["step"])
         history = [row for row in state["history"] if row["step"] <= start]
@@ -284,7 +285,7 @@ def train(
                 "seconds": seconds,
                 "history": history,
                 "torch_rng": torch.get_rng_state(),
-                "cuda_rng": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None,
+                "cuda_rng": torch.cuda.get_rng_state(dev) if device_capabilities(dev).rng_state else None,
                 "sampler_rng": sampler.state(),
                 "reference_blur_px": reference_blur,
             },
@@ -302,7 +303,7 @@ def train(
 
     t0 = time.perf_counter()
     pending: list[tuple[int, torch.Tensor, float]] = []
-    flush_every = 1 if dev.type == "cpu" else _GPU_FLUSH
+    flush_every = _GPU_FLUSH if device_capabilities(dev).accelerator else 1
     model.train()
     final = newest_checkpoint(out) if start >= total else None
 

@@ -48,7 +48,7 @@ def run(
     stage: list[str] = typer.Option(None, "--stage", "-s", help=STAGE_HELP),
     backend: str = typer.Option(None, "--backend", help="auto | nuke | native (default: the job's)."),
     steps: int = typer.Option(None, "--steps", help="Override the job's training steps."),
-    device: str = typer.Option(None, "--device", help="Override the job's device (cpu, cuda, cuda:N)."),
+    device: str = typer.Option(None, "--device", help="Override the job's device (auto, cpu, cuda, cuda:N, mps)."),
 ) -> None:
     """Run the stages of a job (all five plus the QC report by default)."""
     import schemas
