@@ -34,7 +34,7 @@ border:0;max-width:none;-webkit-user-drag:none}
 background:#fff;box-shadow:0 0 0 1px rgba(0,0,0,.6);z-index:3;pointer-events:none}
 .wipe-tag{position:absolute;top:.5em;z-index:4;background:rgba(0,0,0,.65);color:#fff;font-size:.85em;
 padding:.15em .5em;border-radius:3px;pointer-events:none}.wipe-tag.left{left:.5em}.wipe-tag.right{right:.5em}
-.wipe-range{width:100%;margin:.6em 0 0}
+.wipe-range{width:100%;margin:.6em 0 0;accent-color:#ccc}
 """
 
 WIPE_JS = """

@@ -112,7 +112,8 @@ def alignment_section(ctx: ShotContext, alignment: AlignmentRecord) -> ReportSec
     text += f" Training crop: x {crop.x}-{crop.r}, y {crop.y}-{crop.t} (scan pixels, y up)."
     record = ctx.record_path("alignment")
     pictures = sorted(record.parent.glob("*_diff_*.png"))[:ALIGNMENT_PICTURES] if record else []
-    images = [ReportImage(f"Difference after alignment, {p.stem.rsplit('_', 2)[-1]}", p) for p in pictures]
+    captions = [f"Difference after alignment, frame {p.stem.rsplit('_', 1)[-1]}" for p in pictures]
+    images = [ReportImage(caption, p) for caption, p in zip(captions, pictures, strict=True)]
     return ReportSection("Alignment", text=text, images=images)
 
 
