@@ -58,7 +58,8 @@ def _ci_commands() -> list[str]:
     commands = []
     for line in (REPO / ".ci" / "run").read_text().splitlines():
         line = line.strip()
-        if not line or line.startswith("#") or line.split()[0] in {"set", "cd", "export"}:
+        # ``command -v TOOL || { install it; }`` prepares the machine (a system package a test needs)
+        if not line or line.startswith("#") or line.split()[0] in {"set", "cd", "export", "command"}:
             continue
         commands.append(line)
     return commands
