@@ -35,9 +35,11 @@ body{font-family:system-ui,Helvetica,Arial,sans-serif;margin:0 auto;max-width:17
 background:#1e1e1e;padding:1em 1.5em 3em;line-height:1.45}
 h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.2em;border-bottom:1px solid #444;padding-bottom:.2em;
 margin-top:2em}table{border-collapse:collapse;margin:1em 0;font-size:.95em}
-th,td{border:1px solid #444;padding:.3em .7em;text-align:right}th{background:#2a2a2a;font-weight:600}
-td:first-child,th:first-child{text-align:left}figure{margin:1em 0}
-img{max-width:100%;height:auto;border:1px solid #444}figcaption,.caption{font-size:.9em;color:#aaa}
+th,td{border:1px solid #444;padding:.3em .7em;text-align:left}th{background:#2a2a2a;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pictures{display:flex;flex-wrap:wrap;gap:0 1.5em;align-items:flex-start}figure{margin:1em 0}
+figure img{max-width:100%;min-width:min(100%,480px);height:auto;border:1px solid #444}
+figcaption,.caption{font-size:.9em;color:#aaa}
 .meta{color:#999;font-size:.9em;margin:0}p{max-width:75em}a{color:#9cf}
 .verdict{border:1px solid #555;border-radius:6px;padding:1em 1.2em;margin:1.2em 0;background:#262626}
 .verdict .badge{display:inline-block;font-weight:700;font-size:1.4em;padding:.1em .6em;border-radius:4px;
@@ -101,10 +103,17 @@ def metrics_table(metrics: Mapping[str, Mapping[str, float]], first_column: str 
     return ReportTable([first_column, *columns], rows)
 
 
-def _cell(value: object) -> str:
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*(e[-+]?\d+)?|∞|–|inf)( \(exact\))?$")
+
+
+def _cell_text(value: object) -> str:
     if isinstance(value, float):
         return "inf" if value == float("inf") else f"{value:.4g}"
-    return html.escape(str(value))
+    return str(value)
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, (int, float)) or bool(_NUMBER.match(_cell_text(value)))
 
 
 def _encode_png(rgb: np.ndarray) -> tuple[str, int, int]:
@@ -198,8 +207,20 @@ def labelled_metrics_table(metrics: Mapping[str, float]) -> ReportTable:
 
 
 def _table_html(table: ReportTable) -> str:
+    """The table; a column whose filled cells are all numbers is right-aligned (figures line up)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in table.rows)
+    opening = ["<td>"] + [
+        '<td class="num">' if all(_numeric(r[i]) for r in table.rows if i < len(r) and r[i] != "") else "<td>"
+        for i in range(1, len(table.columns))
+    ]
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"{opening[min(i, len(opening) - 1)]}{html.escape(_cell_text(v))}</td>" for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in table.rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -215,9 +236,14 @@ def _section_html(section: ReportSection, report_dir: Path, embed: bool) -> str:
         parts.append(wipe_html(layers, w.left, w.right, w.caption))
     if section.table is not None:
         parts.append(_table_html(section.table))
+    figures = []
     for item in section.images:
         src, caption = _image_src(item, report_dir, embed), html.escape(item.caption)
-        parts.append(f'<figure><img src="{src}" alt="{caption}"><figcaption>{caption}</figcaption></figure>')
+        figures.append(
+            f'<figure><img src="{src}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+        )
+    if figures:
+        parts.append(f'<div class="pictures">{"".join(figures)}</div>')
     parts.append("</section>")
     return "".join(parts)
 

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 
 from .._errors import StageError
 
-#: How much larger than its embedded size the stage may be drawn (small frames stay readable).
+#: How much larger than its embedded size the picture may be drawn, and the width it may always take
+#: (a small frame is drawn at least this wide, so both sides of the split stay readable).
 MAX_UPSCALE = 2
+MIN_DRAWN_WIDTH = 720
 
 WIPE_CSS = """
 .wipe{margin:1em 0}.wipe-controls{display:flex;flex-wrap:wrap;gap:.4em 2em;margin:.5em 0}
 .wipe-side{display:flex;gap:.3em;align-items:center}.wipe-side span{color:#aaa;min-width:3.5em}
-.wipe button{font:inherit;color:#ddd;background:#333;border:1px solid #555;border-radius:4px;
-padding:.25em .8em;cursor:pointer}
+.wipe button{font:inherit;white-space:nowrap;color:#ddd;background:#333;border:1px solid #555;
+border-radius:4px;padding:.25em .8em;cursor:pointer}
 .wipe button[aria-pressed=true]{background:#ddd;color:#111;border-color:#ddd}
 .wipe-stage{position:relative;width:100%;touch-action:none;cursor:ew-resize;user-select:none;
 background:#000;outline:1px solid #444}
@@ -126,14 +128,14 @@ def wipe_html(
         for layer in layers
     )
     return (
-        f'<div class="wipe" data-left="{e(left)}" data-right="{e(right)}" style="--wipe:{position:g}%;'
-        f'max-width:{width * MAX_UPSCALE}px">'
+        f'<div class="wipe" data-left="{e(left)}" data-right="{e(right)}" style="--wipe:{position:g}%">'
         f'<div class="wipe-controls">{buttons("left", "Left")}{buttons("right", "Right")}</div>'
+        f'<div class="wipe-frame" style="max-width:{max(width * MAX_UPSCALE, MIN_DRAWN_WIDTH)}px">'
         f'<div class="wipe-stage" style="aspect-ratio:{width}/{height}">{stack}'
         f'<div class="wipe-handle"></div><span class="wipe-tag left">{e(by_key[left].label)}</span>'
         f'<span class="wipe-tag right">{e(by_key[right].label)}</span></div>'
         f'<input class="wipe-range" type="range" min="0" max="100" step="0.1" value="{position:g}" '
-        f'aria-label="Wipe position (percent of the frame width shown from the left version)">'
+        f'aria-label="Wipe position (percent of the frame width shown from the left version)"></div>'
         + (f'<p class="caption">{e(caption)}</p>' if caption else "")
         + "</div>"
     )

@@ -158,8 +158,10 @@ def build_report(
         kind = "held-out preview" if view.frame == preview else "training"
         picture = four_way(view.original, view.balanced, view.reference, view.ml, view.lut)
         path = write_png(qc / f"{tag}_fourway_{view.frame}.png", picture)
-        caption = f"Frame {view.frame} ({kind}): original | balanced | reference | ML | LUT"
-        sections.append(ReportSection(caption, images=(ReportImage(caption, path),)))
+        caption = "original scan | balanced | reference (aligned) | ML restore" + (
+            " | MatchGrade LUT" if view.lut is not None else ""
+        )
+        sections.append(ReportSection(f"Frame {view.frame}, {kind}", images=(ReportImage(caption, path),)))
         sheet_images += [view.original, view.ml]
         sheet_labels += [f"scan {view.frame}", f"ML {view.frame}"]
     sheet = write_png(qc / f"{tag}_contact.png", contact_sheet(sheet_images, sheet_labels, columns=2))

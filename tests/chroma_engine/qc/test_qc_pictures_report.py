@@ -97,7 +97,8 @@ def test_html_report_embeds_images_and_table(tmp_path: Path) -> None:
     assert "<title>DEMO sh010 &lt;v001&gt;</title>" in text and "in memory &lt;array&gt;" in text
     assert "<th>method</th><th>dE00</th><th>luma max</th>" in text
     assert (
-        "<td>ML</td><td>1.235</td><td>0</td>" in text and "<td>MatchGrade</td><td>3.5</td><td></td>" in text
+        '<td>ML</td><td class="num">1.235</td><td class="num">0</td>' in text
+        and '<td>MatchGrade</td><td class="num">3.5</td><td class="num"></td>' in text
     )
     uris = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
     assert len(uris) == 2
@@ -115,7 +116,11 @@ def test_html_report_embeds_images_and_table(tmp_path: Path) -> None:
 def test_report_table_formats_numbers(tmp_path: Path) -> None:
     table = ReportTable(["metric", "value"], [["PSNR_Y", float("inf")], ["dE00", 0.000123456], ["n", 7]])
     text = html_report(tmp_path / "t.html", "t", [ReportSection("m", table=table)]).read_text()
-    assert "<td>inf</td>" in text and "<td>0.0001235</td>" in text and "<td>7</td>" in text
+    assert '<td class="num">inf</td>' in text and '<td class="num">0.0001235</td>' in text
+    assert '<td class="num">7</td>' in text and "<td>PSNR_Y</td>" in text
+    mixed = ReportTable(["decision", "value"], [["frames", "1001, 1003"], ["preview", 1005]])
+    text = html_report(tmp_path / "d.html", "t", [ReportSection("d", table=mixed)]).read_text()
+    assert "<td>1005</td>" in text  # a column of mixed text and numbers stays left-aligned
 
 
 def test_append_experiment_note(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_dragging_the_slider_moves_the_wipe(browser: Chromium, report: Path) -> 
     url = browser.open(report)
     browser.scroll_into_view(".wipe-stage")
     stage = browser.box(".wipe-stage")
-    assert stage["width"] == 320 and stage["height"] == 240  # 160x120 drawn at most twice its size
+    assert stage["width"] == 720 and stage["height"] == 540  # a small frame is drawn 720 px wide
     before = browser.screenshot(stage)
     _assert_shows(before, 0.25, "original")
     _assert_shows(before, 0.75, "ml")
