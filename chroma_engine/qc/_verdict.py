@@ -97,7 +97,7 @@ class Verdict:
     def summary(self) -> str:
         """One sentence: what to do with this render."""
         if self.passed:
-            return "Ready for review in the V1-V4 timeline (every check below passed)."
+            return "Ready for review in the V1-V4 timeline (every check passed)."
         failed = sum(1 for ok, _ in self.checks if not ok)
         return f"Look at this shot before delivery ({failed} of {len(self.checks)} checks did not pass)."
 

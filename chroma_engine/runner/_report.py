@@ -165,7 +165,8 @@ def build_report(
         sheet_images += [view.original, view.ml]
         sheet_labels += [f"scan {view.frame}", f"ML {view.frame}"]
     sheet = write_png(qc / f"{tag}_contact.png", contact_sheet(sheet_images, sheet_labels, columns=2))
-    sections.append(ReportSection("Contact sheet", images=(ReportImage("scan | ML", sheet),)))
+    caption = f"original scan | ML restore: frame {preview} (held-out preview), frame {trained} (training)"
+    sections.append(ReportSection("Contact sheet", images=(ReportImage(caption, sheet),)))
     if loss_png is not None and loss_png.exists():
         sections.append(ReportSection("Training loss", images=(ReportImage("training loss", loss_png),)))
     write_json(qc / f"{tag}_metrics.json", metrics)

@@ -21,7 +21,11 @@ def _metrics_table(metrics: dict[str, float], title: str) -> Table:
     from chroma_engine.qc import labelled_metrics_table, qc_verdict
 
     labelled = labelled_metrics_table(metrics)
-    table = Table(title=title, show_lines=False, caption=qc_verdict(metrics).headline)
+    verdict = qc_verdict(metrics)
+    checks = "\n".join(f"{'ok' if ok else 'NO'}  {text}" for ok, text in verdict.checks)
+    table = Table(
+        title=title, show_lines=False, caption=f"{verdict.headline}\n{checks}", caption_justify="left"
+    )
     for i, column in enumerate(labelled.columns):
         table.add_column(str(column), justify="left" if i == 0 else "right")
     for row in labelled.rows:
@@ -48,7 +52,9 @@ def run(
     stage: list[str] = typer.Option(None, "--stage", "-s", help=STAGE_HELP),
     backend: str = typer.Option(None, "--backend", help="auto | nuke | native (default: the job's)."),
     steps: int = typer.Option(None, "--steps", help="Override the job's training steps."),
-    device: str = typer.Option(None, "--device", help="Override the job's device (auto, cpu, cuda, cuda:N, mps)."),
+    device: str = typer.Option(
+        None, "--device", help="Override the job's device (auto, cpu, cuda, cuda:N, mps)."
+    ),
 ) -> None:
     """Run the stages of a job (all five plus the QC report by default)."""
     import schemas
