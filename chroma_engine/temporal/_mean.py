@@ -44,12 +44,17 @@ DIFFERENCE_SMOOTH = 1.5
 _local = threading.local()
 
 
-def _flow_engine() -> cv2.DISOpticalFlow:
-    """One DIS instance per thread (OpenCV's optical flow objects are not thread-safe)."""
-    engine = getattr(_local, "dis", None)
+def _flow_engine(shape: tuple[int, ...]) -> cv2.DISOpticalFlow:
+    """One DIS instance per thread and image size: OpenCV's optical flow objects are not thread-safe,
+    and one that has computed a smaller image keeps its shallower pyramid, so a later, larger pair's
+    flow would depend on what the thread computed before (up to 34 px apart on a 400x300 pair)."""
+    engines = getattr(_local, "dis", None)
+    if engines is None:
+        engines = _local.dis = {}
+    engine = engines.get(shape[:2])
     if engine is None:
         engine = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)  # type: ignore[attr-defined]
-        _local.dis = engine
+        engines[shape[:2]] = engine
     return engine
 
 
@@ -74,7 +79,8 @@ def flow_luma(rgb: np.ndarray) -> np.ndarray:
 def coarse_flow(centre_luma: np.ndarray, neighbour_luma: np.ndarray, width: int) -> np.ndarray:
     """Per-pixel (dx, dy) from the frame to its neighbour at the flow image's size (``flow_luma``), in
     full-resolution px of a frame ``width`` wide (hxwx2 float32)."""
-    flow = np.asarray(_flow_engine().calc(centre_luma, neighbour_luma, None), dtype=np.float32)  # type: ignore[call-overload]
+    engine = _flow_engine(centre_luma.shape)
+    flow = np.asarray(engine.calc(centre_luma, neighbour_luma, None), dtype=np.float32)  # type: ignore[call-overload]
     return flow * np.float32(width / flow.shape[1]) if flow.shape[1] != width else flow
 
 

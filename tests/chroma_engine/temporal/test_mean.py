@@ -100,3 +100,27 @@ def test_a_mismatched_neighbour_falls_back_to_the_frame() -> None:
 def test_neighbour_of_another_size_is_refused() -> None:
     with pytest.raises(ValueError, match="does not match"):
         motion_compensated_mean(_scene(), [_scene()[:50]])
+
+
+def test_a_flow_does_not_depend_on_what_the_thread_computed_before() -> None:
+    """OpenCV's DIS keeps the pyramid of the first size it saw; each thread keeps one per size."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chroma_engine.temporal import coarse_flow
+
+    rng = np.random.default_rng(0)
+
+    def texture(h: int, w: int) -> np.ndarray:
+        return (cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 3) * 255).astype(np.uint8)
+
+    big, small = (texture(300, 400), texture(300, 400)), (texture(40, 52), texture(40, 52))
+
+    def fresh() -> np.ndarray:
+        return coarse_flow(*big, 400)
+
+    def after_small() -> np.ndarray:
+        coarse_flow(*small, 52)
+        return coarse_flow(*big, 400)
+
+    with ThreadPoolExecutor(1) as one, ThreadPoolExecutor(1) as other:
+        np.testing.assert_array_equal(one.submit(fresh).result(), other.submit(after_small).result())
