@@ -1,4 +1,4 @@
-"""The QC report of a shot: verdict, A/B wipe on the held-out preview frame, alignment, measurements,
+"""The QC report of a shot: verdict, A/B wipe on the held-out preview frame, measurements, alignment,
 decisions, four-way comparisons, contact sheet, loss plot; metrics JSON and an experiments note."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ WIPE_NOTE = (
     "The frame is held out: the model never saw it in training."
 )
 
-#: Alignment difference pictures shown in the report (the stage writes one per training frame, up to 3).
+#: Difference pictures shown for an alignment record without a QC sheet (one per training frame).
 ALIGNMENT_PICTURES = 3
 
 
@@ -99,18 +99,24 @@ def _wipe(views: FrameViews) -> ReportWipe:
 
 
 def alignment_section(ctx: ShotContext, alignment: AlignmentRecord) -> ReportSection:
-    """How the reference was laid onto the scan, in words, with the alignment stage's difference
-    pictures (misregistration shows as bright double edges)."""
-    how = "automatically" if alignment.method == "auto" else "with the manual transform"
-    text = (
-        f"The reference was registered onto the scan {how} ({alignment.motion} motion); match quality "
-        f"{alignment.quality:.3f} (1 = perfect)."
-    )
-    if alignment.fell_back:
-        text += " Automatic registration scored too low, so the manual transform was used instead."
+    """How the reference was laid onto the scan: the record's sentence (transform and match quality in
+    a colorist's words), the training crop, and the alignment stage's QC sheet (every training pair's
+    difference and edge overlay; misregistration shows as double edges). Records written before the
+    sheet existed show their difference pictures instead."""
+    from ..alignment import alignment_sentence
+
+    sentence = alignment.summary or alignment_sentence(alignment)
+    how = "Registered automatically" if alignment.method == "auto" else "Manual transform"
     crop = alignment.crop
-    text += f" Training crop: x {crop.x}-{crop.r}, y {crop.y}-{crop.t} (scan pixels, y up)."
+    text = (
+        f"{sentence[:1].upper()}{sentence[1:]}. {how} ({alignment.motion} motion); training crop "
+        f"x {crop.x}-{crop.r}, y {crop.y}-{crop.t} (scan pixels, y up)."
+    )
     record = ctx.record_path("alignment")
+    sheet = record.parent / f"{ctx.shot}_alignment_sheet.png" if record else None
+    if sheet is not None and sheet.is_file():
+        caption = "Every training pair: |scan - reference| and edges (scan green, reference magenta)"
+        return ReportSection("Alignment", text=text, images=[ReportImage(caption, sheet)])
     pictures = sorted(record.parent.glob("*_diff_*.png"))[:ALIGNMENT_PICTURES] if record else []
     captions = [f"Difference after alignment, frame {p.stem.rsplit('_', 1)[-1]}" for p in pictures]
     images = [ReportImage(caption, p) for caption, p in zip(captions, pictures, strict=True)]
@@ -147,8 +153,8 @@ def build_report(
     sections = [
         ReportSection("Verdict", verdict=verdict),
         ReportSection(f"Compare on held-out frame {preview}", wipe=_wipe(views[0])),
-        alignment_section(ctx, alignment),
         ReportSection("Measurements", text=METRICS_NOTE, table=labelled_metrics_table(metrics)),
+        alignment_section(ctx, alignment),
         ReportSection(
             "Decisions", table=ReportTable(["decision", "value"], [[k, v] for k, v in decisions.items()])
         ),
