@@ -4,7 +4,8 @@ Tree::
 
     EngineError                  root; every error the engine raises (``hint`` says what to do)
     ├── MediaError               an image or sequence cannot be read or written
-    │   └── MissingFramesError   frames of a sequence are absent (lists them)
+    │   ├── MissingFramesError   frames of a sequence are absent (lists them)
+    │   └── WriteError           a file could not be written durably (names it; nothing replaced)
     ├── ColourError              an OCIO colour space or conversion is unknown
     ├── StageError               a stage cannot run on this input (names the frame or field)
     └── TrainingError            training or model export failed
@@ -35,6 +36,20 @@ class MissingFramesError(MediaError):
             f"{pattern}: {len(missing)} missing frame(s): {shown}",
             hint="re-export the missing frames or correct first_frame/last_frame in the job",
         )
+
+
+class WriteError(MediaError):
+    """A file could not be written durably; the target (if it existed) is unchanged.
+
+    Attributes:
+        path: the file that was being written.
+        reason: what went wrong (``No space left on device``, ``the writer produced an empty file``...).
+    """
+
+    def __init__(self, path: object, reason: str, hint: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: not written ({reason})", hint=hint)
 
 
 class ColourError(EngineError):

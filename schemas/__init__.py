@@ -7,13 +7,13 @@ from ._decode import (
     check_paths_inside_root,
     decode_manifest,
     decode_shot_job,
-    dump_document,
-    export_json_schemas,
+    json_schemas,
     load_job,
     load_manifest,
 )
 from ._errors import DocumentUnreadable, FieldProblem, SchemaError, UnsupportedVersion, ValidationFailed
 from ._job import (
+    DEVICE_PATTERN,
     Alignment,
     Crop,
     CropBox,
@@ -33,6 +33,7 @@ from ._manifest import STAGES, FileEntry, RenderManifest, StageName
 from ._sequence import SequenceRef
 
 __all__ = [
+    "DEVICE_PATTERN",
     "Alignment",
     "AlignmentRecord",
     "Crop",
@@ -69,8 +70,7 @@ __all__ = [
     "check_paths_inside_root",
     "decode_manifest",
     "decode_shot_job",
-    "dump_document",
-    "export_json_schemas",
+    "json_schemas",
     "load_job",
     "load_manifest",
 ]

@@ -117,25 +117,12 @@ def load_manifest(path: str | os.PathLike[str]) -> RenderManifest:
     return decode_manifest(_read_json(path), str(path))
 
 
-def dump_document(model: BaseModel, path: str | os.PathLike[str]) -> Path:
-    """Write a document as indented JSON atomically (temporary name, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    tmp.write_text(model.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of ``ShotJob``, ``RenderManifest`` and ``SequenceRef``, by file name.
 
-
-def export_json_schemas(folder: str | os.PathLike[str]) -> list[Path]:
-    """Write ``ShotJob``, ``RenderManifest`` and ``SequenceRef`` JSON Schemas into ``folder``."""
-    out = []
-    for model in (ShotJob, RenderManifest, SequenceRef):
-        path = Path(folder) / f"{model.__name__}.schema.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        schema = model.model_json_schema()
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        out.append(path)
-    return out
+    ``schemas`` writes no files: ``chroma-recovery schema export`` writes these through the engine's
+    durable-write helper (``chroma_engine.io.write_json_atomic``), as documents are written with
+    ``chroma_engine.io.write_document``.
+    """
+    models = (ShotJob, RenderManifest, SequenceRef)
+    return {f"{m.__name__}.schema.json": m.model_json_schema() for m in models}

@@ -21,6 +21,9 @@ from ._base import (
 )
 from ._sequence import SequenceRef
 
+#: Device names a job (``training.device``) and the ``--device`` options accept.
+DEVICE_PATTERN = r"^(auto|cpu|cuda(:\d+)?|mps|ddp)$"
+
 
 class ProjectInfo(SchemaModel):
     """Attributes:
@@ -224,7 +227,7 @@ class Training(SchemaModel):
     contact_sheet_interval: int = Field(default=100, ge=1)
     model_size: Literal["small", "medium", "large"] = "medium"
     initial_weights: str | None = None
-    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps|ddp)$")
+    device: str = Field(default="auto", pattern=DEVICE_PATTERN)
     seed: int = 0
     learning_rate: float = Field(default=5e-5, gt=0, lt=1)
     temporal_radius: int = Field(default=3, ge=0, le=8)

@@ -16,10 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-import schemas
-
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
-from ..io import read_image, write_exr
+from ..io import read_image, write_document, write_exr
 from ..metrics import LUMA_IDENTITY_LIMIT
 from ._record import machine_info, write_result
 
@@ -111,7 +109,7 @@ def bench_quality(
         if pairs != job.curation.auto_count:
             curation = type(job.curation).model_validate({**job.curation.model_dump(), "auto_count": pairs})
             job = job.model_copy(update={"curation": curation})
-            schemas.dump_document(job, shot_dir / "job.json")  # the job on disk is the job that ran
+            write_document(shot_dir / "job.json", job)  # the job on disk is the job that ran
         started = time.perf_counter()
         summary = run_job(job, steps=steps)
         wall = time.perf_counter() - started
@@ -210,10 +208,10 @@ def _training_frames(job) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
 def _training_seconds(job) -> float:  # type: ignore[no-untyped-def]
     from schemas import load_manifest
 
-    from ..io import latest_version_dir
+    from ..io import newest_complete_version
     from ..runner import MANIFEST_NAME, ShotContext
 
-    folder = latest_version_dir(ShotContext.from_job(job).shot_dir("training"))
-    if folder is None or not (folder / MANIFEST_NAME).exists():
+    folder = newest_complete_version(ShotContext.from_job(job).shot_dir("training")).folder
+    if folder is None:
         return float("nan")
     return float(load_manifest(folder / MANIFEST_NAME).metrics.get("seconds", np.nan))

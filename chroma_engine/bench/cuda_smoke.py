@@ -18,9 +18,9 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> None:
     import torch
 
-    from schemas import InferenceSpec, dump_document
+    from schemas import InferenceSpec
 
-    from ..io import read_image
+    from ..io import read_image, write_document, write_text_atomic
     from ..runner import run_job
     from ..synth import synthesize_shot
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.half or args.compile:
         spec = InferenceSpec(half_precision=args.half, compile=args.compile)
         job = job.model_copy(update={"inference": spec})
-        dump_document(job, args.out / "shot" / "job.json")  # the job on disk is the job that ran
+        write_document(args.out / "shot" / "job.json", job)  # the job on disk is the job that ran
     started = time.perf_counter()
     summary = run_job(job, steps=args.steps, device=device)
     seconds = time.perf_counter() - started
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         "seconds_all_stages": round(seconds, 2),
         "metrics": summary.metrics,
     }
-    (args.out / "cuda_smoke.json").write_text(json.dumps(record, indent=1) + "\n")
+    write_text_atomic(args.out / "cuda_smoke.json", json.dumps(record, indent=1) + "\n")
     print(json.dumps(record, indent=1))
     if opened != len(frames) or summary.metrics.get("ml_luma_max_abs_dY", 1.0) > 1e-3:
         raise SystemExit("cuda smoke: frames missing or luma identity broken")

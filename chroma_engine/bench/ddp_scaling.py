@@ -19,7 +19,8 @@ from ._record import machine_info, write_result
 
 
 def _prepare(work: Path, width: int, height: int, patch: int) -> Path:
-    from schemas import dump_document, load_job
+    from chroma_engine.io import write_document
+    from schemas import load_job
 
     from ..runner import ShotContext
     from ..runner._prep_stages import run_alignment, run_curation
@@ -31,7 +32,7 @@ def _prepare(work: Path, width: int, height: int, patch: int) -> Path:
         update={"patch_size": patch, "batch_size": 3, "checkpoint_interval": 10**6}
     )
     job = job.model_copy(update={"training": training})
-    dump_document(job, work / "shot" / "job.json")
+    write_document(work / "shot" / "job.json", job)
     ctx = ShotContext.from_job(job)
     run_alignment(ctx, run_curation(ctx, count=4))
     return work / "shot" / "job.json"

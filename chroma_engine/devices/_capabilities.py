@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import torch
@@ -87,11 +89,25 @@ def auto_device() -> torch.device:
     return torch.device("cpu")
 
 
+def check_device(name: str | None, option: str = "--device") -> str | None:
+    """``name`` when it is a device name the engine accepts (``schemas.DEVICE_PATTERN``).
+
+    Raises ``TrainingError`` (one line naming ``option``) otherwise, e.g. for ``--device banana``.
+    """
+    from schemas import DEVICE_PATTERN
+
+    if name is not None and not re.fullmatch(DEVICE_PATTERN, name):
+        hint = "use auto, cpu, cuda, cuda:N, mps or ddp"
+        raise TrainingError(f"{option} {name!r} is not a device", hint=hint)
+    return name
+
+
 def resolve_device(name: str | torch.device | None = None) -> torch.device:
     """``auto``/None -> :func:`auto_device`; ``ddp`` -> the first GPU; else ``torch.device(name)``,
     refused when that kind of device is not there."""
     if isinstance(name, torch.device):
         return name
+    check_device(name, "device")
     if name in (None, "auto", "ddp"):
         return auto_device()
     device = torch.device(name)

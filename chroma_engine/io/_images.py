@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import OpenImageIO as oiio
 
-from .._errors import MediaError
-from ._atomic import atomic_target
+from .._errors import MediaError, WriteError
+from ._atomic import atomic_target, write_bytes_atomic
 
 _THREADS = 0
 
@@ -106,16 +109,48 @@ def write_png(path: str | os.PathLike[str], rgb: np.ndarray) -> Path:
     return _write(path, data, spec)
 
 
+def write_figure(path: str | os.PathLike[str], figure: Any) -> Path:
+    """Save a matplotlib figure as PNG durably (rendered in memory, written and re-opened)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return write_bytes_atomic(path, buffer.getvalue(), verify=_header_check(None))
+
+
+def _header_check(spec: oiio.ImageSpec | None) -> Callable[[Path], None]:
+    """Verification of a written image: it re-opens (with the size and channels that were written)."""
+
+    def verify(tmp: Path) -> None:
+        inp = oiio.ImageInput.open(str(tmp))
+        if inp is None:
+            raise ValueError(f"does not re-open ({oiio.geterror().strip() or 'unreadable header'})")
+        try:
+            got = inp.spec()
+            if spec is not None and (got.width, got.height, got.nchannels) != (
+                spec.width,
+                spec.height,
+                spec.nchannels,
+            ):
+                raise ValueError(f"header says {got.width}x{got.height}x{got.nchannels}")
+        finally:
+            inp.close()
+
+    return verify
+
+
 def _write(path: str | os.PathLike[str], data: np.ndarray, spec: oiio.ImageSpec) -> Path:
+    """Encode with OpenImageIO through the durable-write helper, checking every writer status."""
     target = Path(path)
-    with atomic_target(target) as tmp:
+    with atomic_target(target, verify=_header_check(spec)) as tmp:
         out = oiio.ImageOutput.create(str(target))
         if out is None:
             raise MediaError(f"{target}: no writer for this format ({oiio.geterror().strip()})")
         if not out.open(str(tmp), spec):
-            raise MediaError(f"{target}: cannot write ({out.geterror().strip()})", hint="check permissions")
-        ok = out.write_image(data)
-        out.close()
-        if not ok:
-            raise MediaError(f"{target}: write failed ({out.geterror().strip()})")
+            raise WriteError(
+                target, f"cannot open for writing ({out.geterror().strip()})", "check permissions"
+            )
+        wrote = out.write_image(data)
+        closed = out.close()  # the encoder flushes here: a full disk shows up in close(), not before
+        if not (wrote and closed) or out.has_error:
+            message = out.geterror().strip() or "the encoder reported a failure"
+            raise WriteError(target, message.splitlines()[0], "the disk may be full; nothing was replaced")
     return target

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from .._errors import MediaError
-from ..io import atomic_target
+from ..io import write_figure
 
 
 def _read_columns(path: Path) -> dict[str, list[float]]:
@@ -57,7 +57,4 @@ def loss_plot(csv_path: str | os.PathLike[str], png_path: str | os.PathLike[str]
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    target = Path(png_path)
-    with atomic_target(target) as tmp:
-        fig.savefig(tmp, format="png")
-    return target
+    return write_figure(png_path, fig)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,13 @@ from pydantic import BaseModel
 from schemas import AlignmentRecord, CurationRecord, ShotJob
 
 from .._errors import StageError
-from ..io import ResolvedSequence, existing_versions, resolve_sequence, write_text_atomic
+from ..io import (
+    ResolvedSequence,
+    newest_complete_version,
+    resolve_sequence,
+    write_document,
+    write_json_atomic,
+)
 from ..layout import init_project, stage_dir
 
 R = TypeVar("R", bound=BaseModel)
@@ -74,12 +79,9 @@ class ShotContext:
 
     # Decision records: versioned like renders; the newest complete version is the one in force.
     def record_path(self, stage: str) -> Path | None:
-        """The newest ``<stage>.json`` under ``pipeline/<0N>/<shot>/v###/``, or None."""
-        for version in reversed(existing_versions(self.shot_dir(stage))):
-            path = self.shot_dir(stage) / f"v{version:03d}" / f"{stage}.json"
-            if path.is_file():
-                return path
-        return None
+        """``<stage>.json`` of the newest complete ``pipeline/<0N>/<shot>/v###/``, or None."""
+        folder = newest_complete_version(self.shot_dir(stage), required=(f"{stage}.json",)).folder
+        return None if folder is None else folder / f"{stage}.json"
 
     def load_curation(self) -> CurationRecord:
         return _load_record(self.record_path("curation"), CurationRecord, "curation")
@@ -99,8 +101,7 @@ def _load_record(path: Path | None, model: type[R], stage: str) -> R:
 
 def save_record(record: object, path: Path) -> Path:
     """Write a pydantic record atomically as indented JSON."""
-    write_text_atomic(path, record.model_dump_json(indent=2) + "\n")  # type: ignore[attr-defined]
-    return path
+    return write_document(path, record)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -112,5 +113,4 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 def write_json(path: Path, data: object) -> Path:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    return path
+    return write_json_atomic(path, data, sort_keys=True)

@@ -7,10 +7,10 @@ import platform
 from collections.abc import Sequence
 from pathlib import Path
 
-from schemas import FileEntry, RenderManifest, SequenceRef, StageName, dump_document
+from schemas import FileEntry, RenderManifest, SequenceRef, StageName
 
 from .._errors import MediaError
-from ..io import read_image
+from ..io import read_image, write_document
 from ._context import ShotContext, sha256_file
 
 MANIFEST_NAME = "_manifest.json"
@@ -75,7 +75,7 @@ def write_manifest(
         started_at=started,
         finished_at=_dt.datetime.now(_dt.timezone.utc),
     )
-    dump_document(manifest, folder / MANIFEST_NAME)
+    write_document(folder / MANIFEST_NAME, manifest)
     return manifest
 
 

@@ -14,7 +14,14 @@ from schemas import AlignmentRecord, CropBox, CurationRecord, RenderManifest, Se
 
 from .._errors import StageError
 from ..colour import ACES2065_1, REC709_DISPLAY, convert
-from ..io import existing_versions, next_version_dir, to_printf, write_exr
+from ..io import (
+    copy_file_atomic,
+    existing_versions,
+    newest_complete_version,
+    next_version_dir,
+    to_printf,
+    write_exr,
+)
 from ..temporal import DeviceFrames, TemporalInput
 from ._context import ShotContext
 from ._evaluation import FrameScorer
@@ -48,14 +55,13 @@ def training_folder(ctx: ShotContext) -> Path:
 
 
 def latest_model(ctx: ShotContext) -> Path:
-    """TorchScript model of the newest finished training version."""
+    """TorchScript model of the newest finished training version (partial versions are skipped)."""
     base = ctx.shot_dir("training")
-    for version in reversed(existing_versions(base)):
-        folder = base / f"v{version:03d}"
-        if (folder / MANIFEST_NAME).exists() and (folder / "model.pt").exists():
-            return folder / "model.pt"
+    pick = newest_complete_version(base, required=("model.pt",))
+    if pick.folder is not None:
+        return pick.folder / "model.pt"
     raise StageError(
-        f"no finished training for shot {ctx.shot} under {base}",
+        f"no finished training for shot {ctx.shot} under {base} ({pick.describe()})",
         hint="run `chroma-recovery run JOB --stage training` first",
     )
 
@@ -116,7 +122,7 @@ def run_training(
     )
     qc = ctx.qc_dir("training")
     if Path(result.loss_png).exists():
-        (qc / f"{ctx.shot}_{folder.name}_loss.png").write_bytes(Path(result.loss_png).read_bytes())
+        copy_file_atomic(result.loss_png, qc / f"{ctx.shot}_{folder.name}_loss.png")
     return model
 
 

@@ -96,19 +96,23 @@ def run_job(
 def _report(ctx: ShotContext, curation, alignment, summary: RunSummary) -> Path:  # type: ignore[no-untyped-def]
     from schemas import load_manifest
 
-    from ..io import latest_version_dir
+    from ..io import newest_complete_version
     from ._manifest import MANIFEST_NAME
     from ._report import build_report
 
+    picks = {stage: newest_complete_version(ctx.shot_dir(stage)) for stage in ("inference", "matchgrade")}
+
     def latest(stage: str) -> RenderManifest | None:
-        folder = latest_version_dir(ctx.shot_dir(stage))
-        if folder is None or not (folder / MANIFEST_NAME).exists():
-            return None
-        return load_manifest(folder / MANIFEST_NAME)
+        folder = picks[stage].folder
+        return None if folder is None else load_manifest(folder / MANIFEST_NAME)
 
     inference = summary.inference or latest("inference")
     if inference is None:
-        raise StageError(f"no inference render for shot {ctx.shot}", hint="run the inference stage first")
+        raise StageError(
+            f"no complete inference render for shot {ctx.shot} under {ctx.shot_dir('inference')}: "
+            + picks["inference"].describe(),
+            hint="run the inference stage first",
+        )
     matchgrade = summary.matchgrade or latest("matchgrade")
     model = summary.model or latest_model(ctx)
     loss = next(iter(sorted(model.parent.glob("**/loss*.png"))), None)

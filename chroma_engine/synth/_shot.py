@@ -31,7 +31,7 @@ from schemas import ShotJob
 
 from .._errors import MediaError, StageError
 from ..colour import REC709_DISPLAY, recombine
-from ..io import write_exr
+from ..io import write_document, write_exr
 from ._camera import PHOTOS, CameraPath, plan_camera
 from ._fading import Severity, balance, fade_field, fade_frame, grey_world_gains, sample_fade
 from ._reference import ReferenceParams, render_reference, sample_reference
@@ -261,7 +261,7 @@ def synthesize_shot(
     )
     write_truth(truth, root)
     _init_layout(root)
-    schemas.dump_document(job, root / "job.json")
+    write_document(root / "job.json", job)
     return job
 
 

@@ -5,10 +5,17 @@ the scan's R'G'B' and predicts CbCr only; every output is the scan's own Y' reco
 """
 
 from ._bench import gpu_bench
+from ._checkpoints import (
+    LoadedCheckpoint,
+    checkpoint_path,
+    load_checkpoint,
+    newest_checkpoint,
+    save_checkpoint,
+)
 from ._inference import export_torchscript, load_model, restore_frame, restore_frame_with_aces
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
-from ._train import TrainingResult, checkpoint_path, newest_checkpoint, train
+from ._train import TrainingResult, train
 from ._truth import (
     BLOWN_LEVEL,
     FLAT_KEEP,
@@ -23,6 +30,7 @@ from ._truth import (
 __all__ = [
     "BLOWN_LEVEL",
     "ChromaNet",
+    "LoadedCheckpoint",
     "FLAT_KEEP",
     "MODEL_SIZES",
     "RECEPTIVE_RADIUS",
@@ -37,6 +45,7 @@ __all__ = [
     "gamut_fit_chroma",
     "gpu_bench",
     "ground_truth",
+    "load_checkpoint",
     "load_model",
     "median_accuracy",
     "median_clean",
@@ -45,5 +54,6 @@ __all__ = [
     "reference_pair",
     "restore_frame",
     "restore_frame_with_aces",
+    "save_checkpoint",
     "train",
 ]

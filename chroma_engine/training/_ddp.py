@@ -35,6 +35,8 @@ from torch import nn
 from schemas import ShotJob
 
 from .._errors import TrainingError
+from ..io import write_document
+from ._checkpoints import LoadedCheckpoint
 from ._model import ChromaNet
 
 
@@ -66,9 +68,10 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
+    from ._checkpoints import load_checkpoint
     from ._model import build_model
     from ._patches import PatchSampler, effective_patch, masked_l1
-    from ._train import LUT_LR_SCALE, _lr_lambda, _save, checkpoint_path, init_global_lut, newest_checkpoint
+    from ._train import LUT_LR_SCALE, _lr_lambda, _save, checkpoint_path, init_global_lut
     from ._truth import flat_mask
 
     rank, world, dev = _setup()
@@ -95,7 +98,7 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total))
     sampler = PatchSampler(pairs, effective_patch(cfg.patch_size, pairs), dev, cfg.seed + rank)
     history: list[dict[str, Any]] = []
-    start = _resume(newest_checkpoint(out_dir), model, optimizer, scheduler, sampler, rank, world, history)
+    start = _resume(load_checkpoint(out_dir), model, optimizer, scheduler, sampler, rank, world, history)
     started = time.perf_counter()
     rngs: list[Any] = []
     for step in range(start + 1, total + 1):
@@ -164,7 +167,7 @@ def ddp_train(job: ShotJob, pairs: list[Any], out_dir: Path, steps: int | None =
 
 
 def _resume(
-    latest: Path | None,
+    latest: LoadedCheckpoint | None,
     model: ChromaNet,
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
@@ -179,14 +182,9 @@ def _resume(
     comes back too when the world size is unchanged; with another world size the ranks draw fresh
     patches (seeded by step and rank), which changes the patches but not the optimisation.
     """
-    if latest is None:
+    if latest is None:  # no checkpoint, or none that loads (damaged ones are reported and skipped)
         return 0
-    state = torch.load(str(latest), map_location="cpu", weights_only=True)
-    if "optimizer" not in state:
-        raise TrainingError(
-            f"{latest}: checkpoint has no optimizer state, so training cannot resume from it",
-            hint="delete the unfinished training folder to start again",
-        )
+    state = latest.state
     model.load_state_dict(state["model_state"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
@@ -231,7 +229,6 @@ def launch_ddp(
     job: ShotJob, steps: int | None = None, nproc: int | None = None, job_file: str | None = None
 ) -> Path:
     """Run ``torchrun`` over ``nproc`` processes (default: every visible GPU); returns ``model.pt``."""
-    import json
 
     from ..runner import ShotContext, latest_model
     from ..runner._render_stages import training_folder
@@ -244,7 +241,7 @@ def launch_ddp(
     out = training_folder(ShotContext.from_job(job))
     if job_file is None:  # the job as this process sees it (a farm task may have re-rooted it)
         job_file = str(out / "ddp_job.json")
-        Path(job_file).write_text(json.dumps(job.model_dump(mode="json"), indent=1), encoding="utf-8")
+        write_document(job_file, job)
     torchrun = Path(sys.executable).parent / "torchrun"
     command = [str(torchrun)] if torchrun.is_file() else [sys.executable, "-m", "torch.distributed.run"]
     command += [

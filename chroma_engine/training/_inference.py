@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._errors import TrainingError
+from .._errors import TrainingError, WriteError
 from ..devices import DeviceCapabilities, device_capabilities, resolve_device
 from ..io import atomic_target
 from ._model import CONFIG_KEYS, RECEPTIVE_RADIUS, SIZE_MULTIPLE, ChromaNet
@@ -47,8 +47,13 @@ def export_torchscript(model: nn.Module, path: str | os.PathLike[str]) -> Path:
             scripted = torch.jit.script(cpu_model.eval())
         except Exception as exc:  # TorchScript raises several unrelated types
             raise TrainingError(f"{target}: TorchScript export failed: {exc}") from exc
-    with atomic_target(target) as tmp:
-        scripted.save(str(tmp))
+    from ._checkpoints import verify_archive
+
+    with atomic_target(target, verify=verify_archive) as tmp:
+        try:
+            scripted.save(str(tmp))
+        except RuntimeError as exc:  # torch's zip writer reports a full disk as RuntimeError
+            raise WriteError(target, str(exc).splitlines()[0], "the disk may be full") from exc
     return target
 
 

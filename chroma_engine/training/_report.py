@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..colour import rgb_to_ycbcr
-from ..io import atomic_target, write_png, write_text_atomic
+from ..io import write_figure, write_png, write_text_atomic
 
 _REC709_TO_XYZ = np.array(
     [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
@@ -116,8 +115,7 @@ def write_loss_png(path: Path, history: Sequence[dict[str, float]], title: str =
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    target = Path(path)
-    with atomic_target(target) as tmp:
-        fig.savefig(os.fspath(tmp), format="png")
-    plt.close(fig)
-    return target
+    try:
+        return write_figure(path, fig)
+    finally:
+        plt.close(fig)

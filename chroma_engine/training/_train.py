@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ from schemas import SchemaModel, ShotJob
 
 from .._errors import TrainingError
 from ..devices import device_capabilities, resolve_device
-from ..io import atomic_target
+from ._checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
 from ._inference import export_torchscript, restore_frame
 from ._input_range import fit_input_range, stretched_display
 from ._model import (
@@ -54,7 +53,6 @@ LUT_LR_SCALE = 0.0
 LUT_INIT_SMOOTHNESS = 3.0
 #: Gaussian radius (fraction of the frame width) pooling the LUT's residual into the positional grid.
 FIELD_SIGMA = 0.04
-_CKPT_RE = re.compile(r"^ckpt_(\d+)\.pt$")
 #: Steps between loss read-backs on GPU (each read-back synchronises the device).
 _GPU_FLUSH = 25
 
@@ -88,23 +86,8 @@ class TrainingResult(SchemaModel):
     reference_blur_px: float | None = None
 
 
-def checkpoint_path(out_dir: str | os.PathLike[str], step: int) -> Path:
-    """``out_dir/checkpoints/ckpt_<step>.pt`` (step zero-padded to 7 digits)."""
-    return Path(out_dir) / "checkpoints" / f"ckpt_{step:07d}.pt"
-
-
-def newest_checkpoint(out_dir: str | os.PathLike[str]) -> Path | None:
-    """The checkpoint with the highest step under ``out_dir/checkpoints``, or None."""
-    folder = Path(out_dir) / "checkpoints"
-    if not folder.is_dir():
-        return None
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _CKPT_RE.match(p.name))]
-    return max(found)[1] if found else None
-
-
 def _save(path: Path, payload: dict[str, Any]) -> None:
-    with atomic_target(path) as tmp:
-        torch.save(payload, tmp)
+    save_checkpoint(path, payload)
 
 
 def _lr_lambda(total: int) -> Callable[[int], float]:
@@ -244,9 +227,9 @@ def train(
     history: list[dict[str, Any]] = []
     start, seconds_before, resumed_from = 0, 0.0, None
     reference_blur: float | None = None
-    latest = newest_checkpoint(out) if resume else None
-    if latest is not None:
-        state = torch.load(str(latest), map_location="cpu", weights_only=True)
+    loaded = load_checkpoint(out) if resume else None  # a damaged newest one: the previous one
+    if loaded is not None:
+        state = loaded.state
         model.load_state_dict(state["model_state"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -305,7 +288,7 @@ def train(
     pending: list[tuple[int, torch.Tensor, float]] = []
     flush_every = _GPU_FLUSH if device_capabilities(dev).accelerator else 1
     model.train()
-    final = newest_checkpoint(out) if start >= total else None
+    final = loaded.path if loaded is not None and start >= total else None
 
     def flush() -> None:
         for step_no, loss_t, lr in pending:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ._errors import handle_errors
+from ._synth_cmds import parse_size
 
 app = typer.Typer()
 console = Console(highlight=False)
@@ -59,7 +60,9 @@ def run(
     """Run the stages of a job (all five plus the QC report by default)."""
     import schemas
     from chroma_engine.runner import run_job
+    from chroma_engine.devices import check_device
 
+    check_device(device)
     job = schemas.load_job(job_file)
     chosen = _choose_backend(job.backend, backend, Path(job.project.root))
     if chosen == "nuke":
@@ -103,7 +106,7 @@ def demo(
         job = schemas.load_job(job_file)
         console.print(f"reusing the demo shot in {out} (new versions are written, nothing is overwritten)")
     else:
-        width, height = (int(v) for v in size.lower().split("x"))
+        width, height = parse_size(size)
         console.print(f"synthesising a {severity} faded shot: {frames} frames {width}x{height} -> {out}")
         if severity not in ("mild", "severe", "extreme"):
             raise typer.BadParameter("choose mild, severe or extreme", param_hint="--severity")

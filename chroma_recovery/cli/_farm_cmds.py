@@ -97,6 +97,9 @@ def task(
         raise FarmError(f"--step {step!r} is unknown", hint=f"steps: {', '.join(TASK_STEPS)}")
     if backend not in ("nuke", "native"):
         raise FarmError(f"--backend {backend!r} is not nuke or native")
+    from chroma_engine.devices import check_device
+
+    check_device(device)
     job = bind_job(job_file, project_root)
     if step == "prepare":
         run_prepare(job, backend)

@@ -22,10 +22,10 @@ def submit(
 ) -> None:
     """Validate a job and drop it into the project's queue (jobs/incoming)."""
     import schemas
-    from chroma_recovery.loop import JobQueue
+    from chroma_recovery.loop import JobQueue, require_project
 
     job = schemas.load_job(job_file)
-    target = JobQueue(project or Path(job.project.root)).submit(job_file, job.job_id)
+    target = JobQueue(require_project(project or Path(job.project.root))).submit(job_file, job.job_id)
     console.print(f"queued {target}")
 
 
@@ -43,9 +43,13 @@ def watch(
     stale_after: float = typer.Option(120.0, "--stale-after", help="Requeue jobs whose heartbeat is older."),
 ) -> None:
     """Serve the job queue: claim jobs atomically, run them, publish manifests (render side)."""
-    from chroma_recovery.loop import Worker, engine_runner
+    from chroma_recovery.loop import Worker, engine_runner, positive_seconds, require_project
 
-    worker = Worker(project, engine_runner(backend, stage or None, steps), stale_after=stale_after)
+    interval = positive_seconds("--interval", interval)
+    stale_after = positive_seconds("--stale-after", stale_after)
+    worker = Worker(
+        require_project(project), engine_runner(backend, stage or None, steps), stale_after=stale_after
+    )
     console.print(f"worker {worker.worker} serving {project / 'jobs'} ({'polling' if poll else 'inotify'})")
     if once:
         outcomes = worker.drain(max_jobs)
@@ -72,8 +76,10 @@ def watch_renders(
     ),
 ) -> None:
     """Resolve side: verify finished renders' manifests and queue (or perform) their import."""
-    from chroma_recovery.loop import ManifestWatcher
+    from chroma_recovery.loop import ManifestWatcher, positive_seconds, require_project
 
+    require_project(project)
+    interval = positive_seconds("--interval", interval)
     hook = None
     if resolve:
         import resolve_bridge

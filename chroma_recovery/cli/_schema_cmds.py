@@ -24,8 +24,10 @@ def export(
     out_dir: Path = typer.Option(DEFAULT_SCHEMA_DIR, "--out", help="Folder for the *.schema.json files."),
 ) -> None:
     """Write the JSON Schema of ShotJob, RenderManifest and SequenceRef."""
-    for path in schemas.export_json_schemas(out_dir):
-        console.print(f"wrote {path}")
+    from chroma_engine.io import write_json_atomic
+
+    for name, schema in schemas.json_schemas().items():
+        console.print(f"wrote {write_json_atomic(out_dir / name, schema, sort_keys=True)}")
 
 
 @job_app.command("validate")

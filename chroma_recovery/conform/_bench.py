@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import schemas
+from chroma_engine.io import write_document
 from schemas import RenderManifest, SequenceRef
 
 from ._conform import conform_reel_file
@@ -42,7 +43,7 @@ def _manifest(root: Path, shot: str, stage: str, version: int) -> None:
                            first_frame=1001, last_frame=1000 + EVENT_FRAMES),
         frame_count=EVENT_FRAMES, started_at=now, finished_at=now,
     )  # fmt: skip
-    schemas.dump_document(doc, folder / "_manifest.json")
+    write_document(folder / "_manifest.json", doc)
 
 
 def make_fixture(root: Path, events: int) -> Path:
@@ -68,7 +69,7 @@ def make_fixture(root: Path, events: int) -> Path:
                 reference=SequenceRef(path="src/r_####.exr", first_frame=1, last_frame=EVENT_FRAMES),
             ),
         )
-        schemas.dump_document(job, root / "jobs" / "done" / f"{job.job_id}.json")
+        write_document(root / "jobs" / "done" / f"{job.job_id}.json", job)
         _manifest(root, shot, "inference", 1)
         _manifest(root, shot, "matchgrade", 1)
         if n % 4 == 0:

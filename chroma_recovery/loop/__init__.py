@@ -1,12 +1,22 @@
 """The loop: a filesystem job queue, render-side watchers and publishing for re-import."""
 
-from ._errors import LoopError, PublishError, QueueError
+from ._errors import ClaimLost, LoopError, PublishError, QueueError
 from ._publish import IMPORT_STAGES, ImportQueue, ManifestWatcher, verify_manifest
-from ._queue import STATES, Claim, Heartbeat, JobQueue, worker_id
+from ._queue import (
+    STATES,
+    Claim,
+    Heartbeat,
+    JobQueue,
+    heartbeat_interval,
+    positive_seconds,
+    require_project,
+    worker_id,
+)
 from ._worker import JobRunner, Outcome, Worker, engine_runner
 
 __all__ = [
     "Claim",
+    "ClaimLost",
     "Heartbeat",
     "IMPORT_STAGES",
     "ImportQueue",
@@ -20,6 +30,9 @@ __all__ = [
     "STATES",
     "Worker",
     "engine_runner",
+    "heartbeat_interval",
+    "positive_seconds",
+    "require_project",
     "verify_manifest",
     "worker_id",
 ]

@@ -3,7 +3,8 @@
 Tree::
 
     LoopError                root (``hint`` says what to do)
-    ├── QueueError           the queue folders are missing or a job cannot be moved
+    ├── QueueError           the queue folders are missing, a job cannot be moved, a bad option
+    │   └── ClaimLost        a worker's claim went stale and was taken back: it publishes nothing
     └── PublishError         a manifest's files are missing or corrupt
 """
 
@@ -20,6 +21,10 @@ class LoopError(Exception):
 
 class QueueError(LoopError):
     """The queue folders are missing or a job cannot be moved."""
+
+
+class ClaimLost(QueueError):
+    """This worker's claim went stale and its job was taken back; its result is not published."""
 
 
 class PublishError(LoopError):

@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from schemas import RenderManifest, SchemaError, dump_document, load_manifest
+from chroma_engine.io import write_document, write_text_atomic
+from schemas import RenderManifest, SchemaError, load_manifest
 
 from ._errors import PublishError
 
@@ -75,13 +76,13 @@ class ImportQueue:
             return target
         # The pending file is the manifest itself (output paths are relative to the project root),
         # which is what resolve_bridge.apply_pending_imports reads.
-        dump_document(manifest, target)
+        write_document(target, manifest)
         return target
 
     def reject(self, manifest_path: Path, reason: str) -> Path:
         name = f"{manifest_path.parent.parent.name}_{manifest_path.parent.name}_{int(time.time() * 1000)}.txt"
         target = self.base / "rejected" / name
-        target.write_text(f"{manifest_path}\n{reason}\n", encoding="utf-8")
+        write_text_atomic(target, f"{manifest_path}\n{reason}\n")
         return target
 
     def pending(self) -> list[Path]:
@@ -148,6 +149,9 @@ class ManifestWatcher:
         # The manifest appears by rename: the moved event's *destination* matches, so match loosely
         # here and filter on the destination name in on_moved.
         handler = _Handler(patterns=[f"**/{MANIFEST_NAME}", "**/*.json*"], ignore_directories=True)
+        from ._queue import positive_seconds
+
+        interval = positive_seconds("--interval", interval)
         observer = PollingObserver(timeout=interval) if poll else Observer()
         (self.root / "pipeline").mkdir(parents=True, exist_ok=True)
         observer.schedule(handler, str(self.root / "pipeline"), recursive=True)

@@ -18,7 +18,8 @@ from typing import Literal
 
 from rich.console import Console
 
-from ._queue import Claim, Heartbeat, JobQueue, worker_id
+from ._errors import ClaimLost
+from ._queue import Claim, Heartbeat, JobQueue, positive_seconds, worker_id
 
 #: A job runner: (job file, console) -> result dict. Raises on failure.
 JobRunner = Callable[[Path, Console], dict]
@@ -83,7 +84,8 @@ class Worker:
     project_root: Path
     runner: JobRunner
     stale_after: float = 120.0
-    heartbeat_interval: float = 10.0
+    #: Seconds between heartbeats; None = the queue's (``stale_after / 4``, at most 10 s).
+    heartbeat_interval: float | None = None
     worker: str = field(default_factory=worker_id)
     console: Console = field(default_factory=lambda: Console(stderr=True))
 
@@ -108,13 +110,24 @@ class Worker:
             buffer.write(traceback.format_exc())
         else:
             result["worker"] = self.worker
-            self.queue.finish(claim, ok=True, log=buffer.getvalue(), result=result)
+            if not self._publish(claim, True, buffer.getvalue(), "", result):
+                return Outcome(claim.job_id, False, time.perf_counter() - started, "claim lost")
             seconds = time.perf_counter() - started
             self.console.print(f"[green]done[/] {claim.job_id} in {seconds:.1f}s")
             return Outcome(claim.job_id, True, seconds)
-        self.queue.finish(claim, ok=False, log=buffer.getvalue(), error=error, result={"worker": self.worker})
+        if not self._publish(claim, False, buffer.getvalue(), error, {"worker": self.worker}):
+            return Outcome(claim.job_id, False, time.perf_counter() - started, "claim lost")
         self.console.print(f"[red]failed[/] {claim.job_id}: {error}")
         return Outcome(claim.job_id, False, time.perf_counter() - started, error)
+
+    def _publish(self, claim: Claim, ok: bool, log: str, error: str, result: dict) -> bool:
+        """``finish`` the claim; False (nothing published) when the claim went stale meanwhile."""
+        try:
+            self.queue.finish(claim, ok=ok, log=log, error=error, result=result)
+        except ClaimLost as exc:
+            self.console.print(f"[yellow]claim lost[/] {claim.job_id}: {exc}")
+            return False
+        return True
 
     def drain(self, max_jobs: int | None = None) -> list[Outcome]:
         """Process jobs until the queue is empty (or ``max_jobs`` were processed)."""
@@ -149,6 +162,7 @@ class Worker:
 
         # watchdog 7 matches with full_match(): '*.json' alone would never match a full path.
         handler = _Handler(patterns=["**/*.json", "*.json"], ignore_directories=True)
+        interval = positive_seconds("--interval", interval)
         observer = PollingObserver(timeout=interval) if poll else Observer()
         observer.schedule(handler, str(self.queue.folder("incoming")), recursive=False)
         observer.start()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import schemas
+from chroma_engine.io import write_document
 from resolve_bridge import BridgeError, apply_pending_imports, import_renders, read_manifests
 from resolve_bridge.simulator import make_host_globals
 from schemas import RenderManifest, SequenceRef
@@ -52,10 +53,8 @@ def _render(shot: dict[str, Any], stage: str, version: int, queue: bool = True) 
         started_at=now, finished_at=now,
     )  # fmt: skip
     if queue:
-        return schemas.dump_document(
-            manifest, shot["root"] / "resolve_queue" / "pending" / f"{stage}_v{version}.json"
-        )
-    return schemas.dump_document(manifest, folder / "_manifest.json")
+        return write_document(shot["root"] / "resolve_queue" / "pending" / f"{stage}_v{version}.json", manifest)
+    return write_document(folder / "_manifest.json", manifest)
 
 
 def _phase3(project: Any) -> Any:
@@ -143,7 +142,7 @@ def test_reimport_is_a_no_op_and_older_version_goes_to_superseded(shot: dict[str
 def test_bad_manifest_moves_to_failed_with_reason(shot: dict[str, Any]) -> None:
     manifest = schemas.load_manifest(_render(shot, "inference", 1, queue=False))
     bad = manifest.model_copy(update={"job_id": "NO_SUCH_JOB"})
-    bad_path = schemas.dump_document(bad, shot["root"] / "resolve_queue" / "pending" / "bad.json")
+    bad_path = write_document(shot["root"] / "resolve_queue" / "pending" / "bad.json", bad)
     with pytest.raises(BridgeError, match="job NO_SUCH_JOB not found"):
         import_renders(shot["host"]["resolve"], tool(), shot["root"], [bad_path])
     result = apply_pending_imports(shot["host"]["resolve"], tool(), shot["root"])
@@ -159,7 +158,7 @@ def test_queue_import_cli_drops_manifest_into_pending(shot: dict[str, Any], tmp_
     from chroma_recovery.cli import app
 
     manifest = schemas.load_manifest(_render(shot, "matchgrade", 3, queue=False))
-    source = schemas.dump_document(manifest, tmp_path / "elsewhere" / "manifest.json")
+    source = write_document(tmp_path / "elsewhere" / "manifest.json", manifest)
     result = CliRunner().invoke(app, ["resolve", "queue-import", str(source), "--root", str(shot["root"])])
     assert result.exit_code == 0, result.output
     (queued,) = (shot["root"] / "resolve_queue" / "pending").glob("*.json")

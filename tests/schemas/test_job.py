@@ -10,6 +10,7 @@ import pydantic
 import pytest
 
 import schemas
+from chroma_engine.io import write_document
 from schemas import SchemaError, ShotJob, UnsupportedVersion, ValidationFailed
 
 
@@ -166,7 +167,7 @@ def test_load_job_errors_name_the_file(tmp_path: Path) -> None:
 
 def test_dump_document_is_atomic_and_reloads(tmp_path: Path) -> None:
     job = schemas.decode_shot_job(make_job(tmp_path))
-    path = schemas.dump_document(job, tmp_path / "jobs" / "job.json")
+    path = write_document(tmp_path / "jobs" / "job.json", job)
     assert schemas.load_job(path) == job
     assert [p.name for p in path.parent.iterdir()] == ["job.json"]
 

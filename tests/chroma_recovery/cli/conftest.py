@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from chroma_engine.io import write_document
+
 
 @pytest.fixture(scope="session")
 def tiny_shot_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -26,5 +28,5 @@ def tiny_shot(tiny_shot_template: Path, tmp_path: Path) -> Path:
     shutil.copytree(tiny_shot_template, root)
     job = schemas.load_job(root / "job.json", check_paths=False)
     job = job.model_copy(update={"project": job.project.model_copy(update={"root": str(root)})})
-    schemas.dump_document(job, root / "job.json")
+    write_document(root / "job.json", job)
     return root

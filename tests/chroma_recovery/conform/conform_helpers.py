@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import schemas
-from chroma_engine.io import write_exr
+from chroma_engine.io import write_document, write_exr
 from schemas import FileEntry, RenderManifest, SequenceRef
 
 FILM = "REELTEST"
@@ -37,7 +37,7 @@ def write_job(
             reference=SequenceRef(path=f"src/{shot}/{FILM}_REF_####.exr", first_frame=1, last_frame=count),
         ),
     )  # fmt: skip
-    schemas.dump_document(job, root / "jobs" / "done" / f"{job.job_id}.json")
+    write_document(root / "jobs" / "done" / f"{job.job_id}.json", job)
     return job
 
 
@@ -69,7 +69,7 @@ def write_render(
                                first_frame=first, last_frame=first + count - 1, colour_space="ACES2065-1"),
             frame_count=count, files=tuple(entries), started_at=now, finished_at=now,
         )  # fmt: skip
-        schemas.dump_document(doc, folder / "_manifest.json")
+        write_document(folder / "_manifest.json", doc)
     return folder
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 
 import resolve_bridge
 import schemas
+from chroma_engine.io import write_document
 from chroma_recovery.loop import ImportQueue, JobQueue, ManifestWatcher, Worker, engine_runner
 from resolve_bridge.simulator import make_host_globals
 from tests.resolve_bridge.resolve_bridge_helpers import run_menu, tool
@@ -167,7 +168,7 @@ def test_two_watcher_processes_drain_demo_jobs_exactly_once(tmp_path: Path, synt
             }
         )
         path = tmp_path / f"LOOP_{n}.json"
-        schemas.dump_document(job, path)
+        write_document(path, job)
         queue.submit(path, job.job_id)
     command = [
         sys.executable,
