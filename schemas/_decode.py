@@ -44,6 +44,11 @@ def _decode(model: type[M], kind: str, data: object, source: str) -> M:
     supported = SUPPORTED_VERSIONS[kind]
     if version is None:
         raise ValidationFailed(source, [FieldProblem("schema_version", "missing")])
+    if not isinstance(version, str):
+        wanted = " or ".join(f'"{v}"' for v in supported)
+        raise ValidationFailed(
+            source, [FieldProblem("schema_version", f"must be a string such as {wanted}", repr(version)[:60])]
+        )
     while version in MIGRATIONS[kind]:
         data = MIGRATIONS[kind][version](dict(data))
         version = data.get("schema_version")
@@ -55,18 +60,70 @@ def _decode(model: type[M], kind: str, data: object, source: str) -> M:
         raise ValidationFailed(source, _problems(exc)) from exc
 
 
+#: Largest document read (bytes): jobs and manifests are a few kB; a huge file is not one of them.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
 def _read_json(path: str | os.PathLike[str]) -> object:
+    """Read a JSON document; every way it can be unreadable becomes one ``DocumentUnreadable`` line."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if os.path.getsize(path) > MAX_DOCUMENT_BYTES:
+            raise DocumentUnreadable(
+                f"{path}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB, not a job or manifest",
+                hint="check the path",
+            )
+        raw = Path(path).read_bytes()
     except OSError as exc:
-        raise DocumentUnreadable(f"{path}: cannot read ({exc.strerror})", hint="check the path") from exc
+        reason = exc.strerror or str(exc)
+        raise DocumentUnreadable(f"{path}: cannot read ({reason})", hint="check the path") from exc
+    return parse_json(raw, str(path))
+
+
+def parse_json(raw: bytes, source: str) -> object:
+    """Decode UTF-8 JSON bytes: bad bytes, syntax, oversized numbers and deep nesting are clean errors."""
     try:
-        return json.loads(text)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentUnreadable(
+            f"{source}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            hint="save the file as UTF-8",
+        ) from exc
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentUnreadable(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
             hint="the file may be truncated or hand-edited",
         ) from exc
+    except ValueError as exc:  # e.g. an integer longer than Python's 4300-digit conversion limit
+        raise DocumentUnreadable(
+            f"{source}: a number is out of range ({str(exc).split(':')[0]})",
+            hint="numbers in a job are frame numbers, sizes and rates: check the file",
+        ) from exc
+    except RecursionError as exc:
+        raise DocumentUnreadable(f"{source}: nested too deeply", hint="check the file") from exc
+    _check_text(data, source)
+    return data
+
+
+def _check_text(data: object, source: str) -> None:
+    """Strings must be encodable text: a lone surrogate (``"\\ud800"``) cannot be printed or saved."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise DocumentUnreadable(
+                    f"{source}: a string holds an unpaired surrogate escape ({item[exc.start]!a})",
+                    hint="remove the \\uD800-\\uDFFF escape",
+                ) from exc
 
 
 def _job_paths(job: ShotJob) -> Iterator[tuple[str, str]]:
@@ -85,6 +142,9 @@ def check_paths_inside_root(job: ShotJob, source: str) -> None:
     root = os.path.realpath(job.project.root)
     problems = []
     for field, raw in _job_paths(job):
+        if "\x00" in raw:
+            problems.append(FieldProblem(field, "contains a NUL character", repr(raw)[:60]))
+            continue
         full = raw if os.path.isabs(raw) else os.path.join(job.project.root, raw)
         # realpath follows symlinks of every existing component, so a link out is caught too.
         real = os.path.realpath(os.path.dirname(full))

@@ -7,6 +7,8 @@ it; ``decode_shot_job`` rejects anything that escapes the root.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -37,9 +39,14 @@ class ProjectInfo(SchemaModel):
     @field_validator("root")
     @classmethod
     def _absolute(cls, value: str) -> str:
-        """The project root must be an absolute path."""
+        """The project root must be an absolute path, and not a file system's root (``/``, ``C:\\``)."""
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
         if not value.startswith("/") and not (len(value) > 2 and value[1] == ":"):
             raise ValueError("must be an absolute path")
+        normal = posixpath.normpath(value.replace("\\", "/"))
+        if normal in ("/", "//") or re.fullmatch(r"[A-Za-z]:/?", normal):
+            raise ValueError("must be a project folder, not the file system's root")
         return value
 
 
