@@ -33,13 +33,13 @@ from ._manifest import STAGES, FileEntry, RenderManifest, StageName
 from ._sequence import SequenceRef
 
 __all__ = [
-    "DEVICE_PATTERN",
     "Alignment",
     "AlignmentRecord",
     "Crop",
     "CropBox",
     "Curation",
     "CurationRecord",
+    "DEVICE_PATTERN",
     "DocumentUnreadable",
     "FieldProblem",
     "FileEntry",

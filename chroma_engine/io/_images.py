@@ -28,11 +28,19 @@ def set_threads(count: int) -> None:
 def read_image(path: str | os.PathLike[str], channels: int = 3, keep_half: bool = False) -> np.ndarray:
     """Read an image (EXR, DPX, TIFF, PNG, ...) as float32 HxWx``channels``; alpha dropped.
 
-    Integer formats come back normalised to 0-1. Grey images are expanded to RGB. A missing,
+    Integer formats come back normalised to 0-1. Grey (and grey + alpha) images are expanded to RGB;
+    frame sequences refuse them (``ResolvedSequence``). A missing,
     unreadable or truncated file raises ``MediaError`` naming it. ``keep_half``: a file stored as half
     floats comes back as float16, exactly its values (half the memory, no conversion pass); any other
     file as float32.
     """
+    return read_image_channels(path, channels, keep_half)[0]
+
+
+def read_image_channels(
+    path: str | os.PathLike[str], channels: int = 3, keep_half: bool = False
+) -> tuple[np.ndarray, int]:
+    """``read_image`` plus the channel count the file itself has (before grey is expanded to RGB)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise MediaError(f"{path}: file not found", hint="check the sequence pattern and frame range")
@@ -48,9 +56,10 @@ def read_image(path: str | os.PathLike[str], channels: int = 3, keep_half: bool 
     pixels = np.asarray(buf.get_pixels(oiio.HALF if half else oiio.FLOAT))
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
-    if pixels.shape[2] == 1:
-        pixels = np.repeat(pixels, 3, axis=2)
-    return np.ascontiguousarray(pixels[:, :, :channels])
+    stored = pixels.shape[2]
+    if stored < 3:  # grey (or grey + alpha): the grey channel as R, G and B
+        pixels = np.repeat(pixels[:, :, :1], 3, axis=2)
+    return np.ascontiguousarray(pixels[:, :, :channels]), stored
 
 
 def image_info(path: str | os.PathLike[str]) -> dict[str, object]:

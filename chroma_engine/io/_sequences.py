@@ -13,7 +13,7 @@ import numpy as np
 from schemas import SequenceRef, ShotJob
 
 from .._errors import MediaError, MissingFramesError
-from ._images import read_image
+from ._images import image_info, read_image_channels
 
 _DIGITS = re.compile(r"^(?P<stem>.*?)(?P<num>\d+)(?P<ext>\.[A-Za-z0-9]+)$")
 
@@ -82,31 +82,105 @@ def find_sequences(folder: str | os.PathLike[str]) -> list[fileseq.FileSequence]
 
 
 @dataclass(frozen=True)
+class FrameHeader:
+    """What a frame's header says: its size and channel count."""
+
+    width: int
+    height: int
+    channels: int
+
+
+def _header(path: Path) -> FrameHeader:
+    info = image_info(path)
+    return FrameHeader(int(info["width"]), int(info["height"]), int(info["channels"]))  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
 class ResolvedSequence:
-    """A ``SequenceRef`` with its pattern made absolute against the project root."""
+    """A ``SequenceRef`` with its pattern made absolute against the project root.
+
+    ``root`` (the job's project root) confines the frames: a frame that is a symlink to a file outside
+    it is refused. Every frame must be colour (3 or more channels) and have the sequence's size.
+    """
 
     ref: SequenceRef
     pattern: str
+    root: str | None = None
+    _first: dict[str, FrameHeader] = field(default_factory=dict, compare=False, repr=False)
 
     def path(self, frame: int) -> Path:
         return Path(self.pattern % frame)
 
+    def _contained(self, path: Path) -> None:
+        if self.root is None:
+            return
+        root, real = os.path.realpath(self.root), os.path.realpath(path)
+        if os.path.commonpath([root, real]) != root:
+            raise MediaError(
+                f"{path}: resolves to {real}, outside the project root {self.root}",
+                hint="copy the frame into the project instead of linking to it",
+            )
+
+    def _expected(self) -> FrameHeader:
+        """The header of the range's first frame, which every other frame must match."""
+        if "first" not in self._first:
+            first = self.path(self.ref.first_frame)
+            self._contained(first)
+            self._first["first"] = _header(first)
+        return self._first["first"]
+
+    def _check_header(self, frame: int, header: FrameHeader) -> None:
+        path = self.path(frame)
+        if header.channels < 3:
+            raise MediaError(
+                f"{path}: {header.channels} channel(s); a colour (RGB) frame is needed",
+                hint="re-export the sequence as RGB (grey or grey+alpha frames cannot be restored)",
+            )
+        expected = self._expected()
+        if (header.width, header.height) != (expected.width, expected.height):
+            raise MediaError(
+                f"{path}: {header.width}x{header.height}, but frame {self.ref.first_frame} of "
+                f"{self.ref.path} is {expected.width}x{expected.height}",
+                hint="every frame of a sequence must have one size: re-export the odd frames",
+            )
+
     def check(self) -> None:
-        """Raise ``MissingFramesError`` listing every frame of the range that is not on disk."""
+        """Check the range before a stage reads it: every frame present (``MissingFramesError`` lists
+        the absent ones), one padding, inside the project root, colour and of one size."""
         missing = [f for f in self.ref.frames if not self.path(f).is_file()]
         if missing:
             raise MissingFramesError(self.ref.path, missing)
+        clashes = {
+            f: names
+            for f, names in scan_sequence(self.pattern).duplicates.items()
+            if f in set(self.ref.frames)
+        }
+        if clashes:
+            frame, names = min(clashes.items())
+            raise MediaError(
+                f"{self.ref.path}: frame {frame} exists as {' and '.join(names)} "
+                f"({len(clashes)} frame(s) with two paddings)",
+                hint="remove the files with the other padding so each frame has one file",
+            )
+        for frame in self.ref.frames:
+            path = self.path(frame)
+            self._contained(path)
+            self._check_header(frame, _header(path))
 
     def read(self, frame: int, keep_half: bool = False) -> np.ndarray:
         if not self.ref.first_frame <= frame <= self.ref.last_frame:
             raise MediaError(
                 f"{self.ref.path}: frame {frame} outside {self.ref.first_frame}-{self.ref.last_frame}"
             )
-        return read_image(self.path(frame), keep_half=keep_half)
+        path = self.path(frame)
+        self._contained(path)
+        pixels, channels = read_image_channels(path, keep_half=keep_half)
+        self._check_header(frame, FrameHeader(pixels.shape[1], pixels.shape[0], channels))
+        return pixels
 
 
 def resolve_sequence(job: ShotJob, ref: SequenceRef) -> ResolvedSequence:
     """Make ``ref``'s pattern absolute (relative paths are relative to the project root)."""
     printf = ref.printf_pattern()
     full = printf if os.path.isabs(printf) else os.path.join(job.project.root, printf)
-    return ResolvedSequence(ref, full)
+    return ResolvedSequence(ref, full, job.project.root)

@@ -30,8 +30,8 @@ from ._truth import (
 __all__ = [
     "BLOWN_LEVEL",
     "ChromaNet",
-    "LoadedCheckpoint",
     "FLAT_KEEP",
+    "LoadedCheckpoint",
     "MODEL_SIZES",
     "RECEPTIVE_RADIUS",
     "TrainingPair",

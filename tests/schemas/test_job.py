@@ -173,9 +173,8 @@ def test_dump_document_is_atomic_and_reloads(tmp_path: Path) -> None:
 
 
 def test_json_schema_export(tmp_path: Path) -> None:
-    paths = schemas.export_json_schemas(tmp_path)
-    names = sorted(p.name for p in paths)
-    assert names == ["RenderManifest.schema.json", "SequenceRef.schema.json", "ShotJob.schema.json"]
-    job_schema = json.loads((tmp_path / "ShotJob.schema.json").read_text())
+    found = schemas.json_schemas()
+    assert sorted(found) == ["RenderManifest.schema.json", "SequenceRef.schema.json", "ShotJob.schema.json"]
+    job_schema = found["ShotJob.schema.json"]
     assert job_schema["additionalProperties"] is False
     assert "schema_version" in job_schema["properties"]
