@@ -76,7 +76,12 @@ def task(
     version_dir: list[Path] = typer.Option(
         None, "--version-dir", help="infer/matchgrade: the reserved folder; finalize: repeatable."
     ),
-    model: str = typer.Option(None, "--model", help="infer: model file (default: the newest finished)."),
+    model: str = typer.Option(
+        None,
+        "--model",
+        envvar="CHROMA_RECOVERY_MODEL",
+        help="infer: model file (default: $CHROMA_RECOVERY_MODEL, else the newest finished).",
+    ),
     session_dir: Path = typer.Option(None, "--session-dir", help="model: the OpenJD session folder."),
 ) -> None:
     """Run one task of a farm job (what the bundle's steps call)."""

@@ -7,6 +7,7 @@ exit non-zero and skips the steps that depend on it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,10 +79,9 @@ def openjd_run(
     override them. Returns the completed process (``returncode``, ``stdout`` with every task's
     log); never raises for a failing job, so callers can inspect the log.
     """
-    args = ["run", str(template)]
     values = {**bundle_parameters(Path(template).parent), **(params or {})}
-    for key, value in values.items():
-        args += ["-p", f"{key}={value}"]
+    # One inline-JSON argument: ``KEY=VALUE`` cannot carry a value with a newline; JSON carries any text.
+    args = ["run", str(template), "-p", json.dumps({k: str(v) for k, v in values.items()})]
     if step is not None:
         args += ["--step", step, "--run-dependencies"]
     return _run(args, timeout=timeout, env=env)

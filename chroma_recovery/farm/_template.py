@@ -5,9 +5,13 @@ Step graph::
     Prepare (curation + alignment, 1 task) ──> Train (1 task, GPU host) ──> Infer (frame chunks) ─┐
             └──────────────────────────────> MatchGrade (frame chunks) ─────────────────────────┴─> Finalize
 
-Every task is one bash script (an ``embeddedFiles`` entry) that calls
-``{{Param.ChromaRecoveryCommand}} farm task JOB --step ...``; the command is substituted into the script
-text, so it may carry its own quoted arguments (``python -c '...'``, ``env PYTHONPATH=...``).
+Every task runs one fixed bash launcher (an ``embeddedFiles`` entry) with the values as separate argv
+items of the action (``args``): ``bash LAUNCHER COMMAND farm task JOB --project-root ROOT --step ...``.
+No parameter value is ever substituted into script text, so a path holding ``$(...)``, backticks,
+quotes, spaces, newlines or any other character reaches ``farm task`` as exactly one argument and is
+never run by a shell. The one exception by design is ``ChromaRecoveryCommand``: it is a command line and
+is run as one (``eval``), so it may carry its own quoted arguments (``python -c '...'``,
+``env PYTHONPATH=...``); it is set by whoever sets up the workers, like ``PATH``.
 
 Chunks use base syntax so the template runs on every OpenJD implementation (``openjd run``, Deadline
 Cloud) without the ``TASK_CHUNKING`` extension: the INT task parameter ``ChunkStart`` ranges over
@@ -36,9 +40,27 @@ CHUNK_PARAM = "ChunkStart"
 #: The model variable the Infer step environment exports.
 MODEL_ENV = "CHROMA_RECOVERY_MODEL"
 
-_SESSION_DIR = '--session-dir "{{Session.WorkingDirectory}}"'
 _PREAMBLE = "#!/usr/bin/env bash\nset -euo pipefail\n"
-_TASK = '{{Param.ChromaRecoveryCommand}} farm task "{{Param.JobFile}}" --project-root "{{Param.ProjectRoot}}"'
+#: The launcher every task runs. ``$1`` is ``ChromaRecoveryCommand``: a command line, run as one (it may
+#: carry its own quoted arguments). Every other value (paths, backend, steps, version folders) arrives as a
+#: separate argv item and reaches the CLI as one argument: no shell ever parses a parameter value.
+_LAUNCH = _PREAMBLE + 'command=$1\nshift\neval "exec $command \\"\\$@\\""\n'
+#: The chunk launcher: ``$2`` is the chunk's first frame, ``$3`` the chunk size, ``$4`` the shot's last
+#: frame (all integers, checked); the frame range is appended as ``--frames FIRST-LAST``.
+_CHUNK = _PREAMBLE + (
+    "command=$1 first=$2 size=$3 final=$4\n"
+    "shift 4\n"
+    'for n in "$first" "$size" "$final"; do\n'
+    '  case "$n" in ""|*[!0-9]*) echo "error: chunk bounds must be integers, got $n" >&2; exit 2;; esac\n'
+    "done\n"
+    "last=$(( first + size - 1 ))\n"
+    'if [ "$last" -gt "$final" ]; then last=$final; fi\n'
+    'set -- "$@" --frames "$first-$last"\n'
+    'eval "exec $command \\"\\$@\\""\n'
+)
+_COMMAND = "{{Param.ChromaRecoveryCommand}}"
+#: ``farm task JOB --project-root ROOT`` as argv items.
+_TASK = ["farm", "task", "{{Param.JobFile}}", "--project-root", "{{Param.ProjectRoot}}"]
 
 
 @dataclass(frozen=True)
@@ -65,28 +87,25 @@ class BundleSpec:
     command: str = "chroma-recovery"
 
 
-def _script(body: str, name: str = "Run") -> dict[str, Any]:
+def _script(args: list[str], chunked: bool = False, name: str = "Run") -> dict[str, Any]:
+    """A task script: the launcher as an embedded file, the values as separate ``args``."""
     return {
-        "embeddedFiles": [{"name": name, "type": "TEXT", "data": _PREAMBLE + body}],
+        "embeddedFiles": [{"name": name, "type": "TEXT", "data": _CHUNK if chunked else _LAUNCH}],
         "actions": {
             "onRun": {
                 "command": "bash",
-                "args": [f"{{{{Task.File.{name}}}}}"],
+                "args": [f"{{{{Task.File.{name}}}}}", *args],
                 "cancelation": {"mode": "NOTIFY_THEN_TERMINATE", "notifyPeriodInSeconds": 30},
             }
         },
     }
 
 
-def _chunk_body(spec: BundleSpec, step: str, version_dir: str, extra: str = "") -> str:
+def _chunk_args(spec: BundleSpec, step: str, version_dir: str, extra: list[str] | None = None) -> list[str]:
     last = spec.job.media.source.last_frame
-    return (
-        f"FIRST={{{{Task.Param.{CHUNK_PARAM}}}}}\n"
-        "LAST=$(( FIRST + {{Param.ChunkSize}} - 1 ))\n"
-        f'if [ "$LAST" -gt {last} ]; then LAST={last}; fi\n'
-        f"exec {_TASK} --backend {{{{Param.Backend}}}} --step {step} "
-        f'--frames "${{FIRST}}-${{LAST}}" --version-dir "{version_dir}"{extra}\n'
-    )
+    bounds = [f"{{{{Task.Param.{CHUNK_PARAM}}}}}", "{{Param.ChunkSize}}", str(last)]
+    return [_COMMAND, *bounds, *_TASK, "--backend", "{{Param.Backend}}", "--step", step,
+            "--version-dir", version_dir, *(extra or [])]  # fmt: skip
 
 
 def _chunk_space(spec: BundleSpec) -> dict[str, Any]:
@@ -158,7 +177,7 @@ def build_template(spec: BundleSpec) -> dict[str, Any]:
         {
             "name": "Prepare",
             "description": "Stages 01 curation and 02 alignment (one task).",
-            "script": _script(f"exec {_TASK} --backend {{{{Param.Backend}}}} --step prepare\n"),
+            "script": _script([_COMMAND, *_TASK, "--backend", "{{Param.Backend}}", "--step", "prepare"]),
         },
         {
             "name": "Train",
@@ -169,7 +188,16 @@ def build_template(spec: BundleSpec) -> dict[str, Any]:
                 "attributes": [{"name": "attr.worker.os.family", "anyOf": ["linux"]}],
             },
             "script": _script(
-                f"exec {_TASK} --backend {{{{Param.Backend}}}} --step train --steps {{{{Param.Steps}}}}\n"
+                [
+                    _COMMAND,
+                    *_TASK,
+                    "--backend",
+                    "{{Param.Backend}}",
+                    "--step",
+                    "train",
+                    "--steps",
+                    "{{Param.Steps}}",
+                ]
             ),
         },
         {
@@ -186,20 +214,32 @@ def build_template(spec: BundleSpec) -> dict[str, Any]:
                             {
                                 "name": "Enter",
                                 "type": "TEXT",
-                                "data": _PREAMBLE + f"exec {_TASK} --step model {_SESSION_DIR}\n",
+                                "data": _LAUNCH,
                             }
                         ],
-                        "actions": {"onEnter": {"command": "bash", "args": ["{{Env.File.Enter}}"]}},
+                        "actions": {
+                            "onEnter": {
+                                "command": "bash",
+                                "args": [
+                                    "{{Env.File.Enter}}",
+                                    _COMMAND,
+                                    *_TASK,
+                                    "--step",
+                                    "model",
+                                    "--session-dir",
+                                    "{{Session.WorkingDirectory}}",
+                                ],  # fmt: skip
+                            }
+                        },
                     },
                 }
             ],
-            "script": _script(
-                _chunk_body(spec, "infer", spec.infer_version_dir, f' --model "${{{MODEL_ENV}:-}}"')
-            ),
+            # the model path reaches ``farm task`` in the environment the step environment exported
+            "script": _script(_chunk_args(spec, "infer", spec.infer_version_dir), chunked=True),
         },
     ]
     finalize_deps = [{"dependsOn": "Infer"}]
-    finalize = f'exec {_TASK} --step finalize --version-dir "{spec.infer_version_dir}"'
+    finalize = [_COMMAND, *_TASK, "--step", "finalize", "--version-dir", spec.infer_version_dir]
     if spec.matchgrade_version_dir is not None:
         steps.append(
             {
@@ -207,17 +247,17 @@ def build_template(spec: BundleSpec) -> dict[str, Any]:
                 "description": "Stage 05: the 3D-LUT baseline over frame chunks (LUT fitted per task).",
                 "dependencies": [{"dependsOn": "Prepare"}],
                 "parameterSpace": _chunk_space(spec),
-                "script": _script(_chunk_body(spec, "matchgrade", spec.matchgrade_version_dir)),
+                "script": _script(_chunk_args(spec, "matchgrade", spec.matchgrade_version_dir), chunked=True),
             }
         )
         finalize_deps.append({"dependsOn": "MatchGrade"})
-        finalize += f' --version-dir "{spec.matchgrade_version_dir}"'
+        finalize += ["--version-dir", spec.matchgrade_version_dir]
     steps.append(
         {
             "name": "Finalize",
             "description": "Verify every frame, merge the chunk metrics, write the manifests last.",
             "dependencies": finalize_deps,
-            "script": _script(finalize + "\n"),
+            "script": _script(finalize),
         }
     )
     return {

@@ -58,14 +58,18 @@ def test_bundle_structure(shot: Path, tmp_path: Path) -> None:
     chunk = steps["Infer"]["parameterSpace"]["taskParameterDefinitions"][0]
     assert chunk["range"] == "1001-1006:{{Param.ChunkSize}}"
     enter = steps["Infer"]["stepEnvironments"][0]["script"]
-    assert "--step model" in enter["embeddedFiles"][0]["data"]
-    assert "onEnter" in enter["actions"]
+    args = enter["actions"]["onEnter"]["args"]
+    assert args[args.index("--step") + 1] == "model"
+    # values are argv items of the action, never text of the embedded script
+    assert "{{Param." not in enter["embeddedFiles"][0]["data"]
     # the reserved versions exist, are empty of renders, and are named in the task scripts
     root = shot.parent
     for rel in (info.infer_version_dir, info.matchgrade_version_dir):
         assert rel is not None and (root / rel / "_farm" / "reserved.json").is_file()
         assert not (root / rel / "_manifest.json").exists()
-    assert info.infer_version_dir in steps["Infer"]["script"]["embeddedFiles"][0]["data"]
+    assert info.infer_version_dir in steps["Infer"]["script"]["actions"]["onRun"]["args"]
+    for step in steps.values():
+        assert "{{" not in step["script"]["embeddedFiles"][0]["data"]
     values = yaml.safe_load((bundle / "parameter_values.yaml").read_text())["parameterValues"]
     assert {v["name"]: v["value"] for v in values}["JobFile"] == str(shot.resolve())
     assets = yaml.safe_load((bundle / "asset_references.yaml").read_text())["assetReferences"]

@@ -20,7 +20,8 @@ args = sys.argv[1:]
 log = os.environ.get("STUB_LOG") or sys.argv[0] + ".log"
 step = args[args.index("--step") + 1]
 with open({log!r}, "a") as handle:
-    handle.write(json.dumps({{"step": step, "args": args}}) + "\\n")
+    model = os.environ.get("CHROMA_RECOVERY_MODEL")
+    handle.write(json.dumps({{"step": step, "args": args, "model_env": model}}) + "\\n")
 if step == "model":
     print("openjd_env: CHROMA_RECOVERY_MODEL=/pinned/model.pt", flush=True)
 if step == {fail!r}:
@@ -58,7 +59,7 @@ def test_steps_chunks_and_model_environment(shot: Path, tmp_path: Path) -> None:
     assert [_opt(c, "--frames") for c in grade] == ["1001-1004", "1005-1006"]
     # the step environment ran once, before the first Infer task, and its export reached every task
     assert order.count("model") == 1 and order.index("model") < order.index("infer")
-    assert {_opt(c, "--model") for c in infer} == {"/pinned/model.pt"}
+    assert {c["model_env"] for c in infer} == {"/pinned/model.pt"}  # read by `farm task --model`
     assert {_opt(c, "--version-dir") for c in infer} == {info.infer_version_dir}
     finalize = calls[-1]["args"]
     assert finalize.count("--version-dir") == 2
