@@ -18,8 +18,9 @@ from .conftest import make_shot
 
 RECORDER = """
 import json, os, sys
+record = {{"args": sys.argv[1:], "model": os.environ.get("CHROMA_RECOVERY_MODEL")}}
 with open({log!r}, "a") as handle:
-    handle.write(json.dumps({{"args": sys.argv[1:], "model": os.environ.get("CHROMA_RECOVERY_MODEL")}}) + "\\n")
+    handle.write(json.dumps(record) + "\\n")
 if "model" in sys.argv[1:]:  # as `farm task --step model`: the model copied into the session folder
     session = sys.argv[sys.argv.index("--session-dir") + 1]
     print("openjd_env: CHROMA_RECOVERY_MODEL=" + session + "/chroma_model/model.pt", flush=True)
