@@ -18,7 +18,6 @@ What to run is read from each script itself (with the ``.nk`` reader), so it fol
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -194,10 +193,9 @@ def publish_model(cat: str | os.PathLike[str], target: str | os.PathLike[str]) -
     destination = Path(target)
     if destination.exists():
         return False
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = destination.with_name(f".{destination.name}.tmp{os.getpid()}")
-    shutil.copy2(cat, tmp)
-    os.replace(tmp, destination)
+    from chroma_engine.io import copy_file_atomic
+
+    copy_file_atomic(cat, destination)
     return True
 
 

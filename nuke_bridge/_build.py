@@ -127,19 +127,13 @@ def next_version(job: ShotJob, stages: Iterable[str]) -> int:
     return used + 1
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a new file: temporary name then rename; refuses to overwrite."""
+def write_new_script(path: Path, text: str) -> None:
+    """Write a new script durably (``chroma_engine.io``); refuses to overwrite an existing one."""
+    from chroma_engine.io import write_text_atomic
+
     if path.exists():
         raise NukeBridgeError(f"{path}: already exists; scripts are never overwritten", "build a new version")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise NukeBridgeError(
-            f"{path}: cannot write ({exc.strerror})", "check the folder permissions"
-        ) from exc
+    write_text_atomic(path, text)
 
 
 def probe_source_size(job: ShotJob) -> tuple[int, int] | None:
@@ -210,7 +204,7 @@ def build_scripts(
     out: dict[str, Path] = {}
     for stage in wanted:
         target = Path(paths[stage])
-        write_text_atomic(target, texts[stage])
+        write_new_script(target, texts[stage])
         out[stage] = target
     return out
 

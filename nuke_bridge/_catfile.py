@@ -119,10 +119,9 @@ def write_catfile_script(graph: Graph, cat_file: str | os.PathLike[str], version
     target = Path(cat_file).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     script = next_free_path(target.parent, f"{target.stem}_catfile", ".nk")
-    tmp = script.with_name(f".{script.name}.tmp{os.getpid()}")
-    tmp.write_text(write_nk(graph, version), encoding="utf-8")
-    os.replace(tmp, script)
-    return script
+    from chroma_engine.io import write_text_atomic
+
+    return write_text_atomic(script, write_nk(graph, version))
 
 
 def create_cat_file(

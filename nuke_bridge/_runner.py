@@ -226,7 +226,9 @@ def run_nuke(
     cat_file: str | None = None
     frames_done = 0
     started = time.time()
-    with log.open("w", encoding="utf-8") as log_file:
+    from chroma_engine.io import durable_log
+
+    with durable_log(log) as log_file:
         log_file.write("# command: " + subprocess.list2cmdline(argv) + "\n")
         log_file.flush()
         try:

@@ -209,9 +209,6 @@ def read_spec(wrapper: str | os.PathLike[str]) -> WrapperSpec:
 
 def write_wrapper(spec: WrapperSpec, path: str | os.PathLike[str]) -> Path:
     """Write the wrapper atomically (temp name, then ``os.replace``) and return its path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    tmp.write_text(wrapper_source(spec, target.name), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    from chroma_engine.io import write_text_atomic
+
+    return write_text_atomic(path, wrapper_source(spec, Path(path).name))

@@ -9,6 +9,7 @@ checked, fsync, verified, renamed, folder fsynced; ``WriteError`` names the file
 from ._atomic import (
     atomic_target,
     copy_file_atomic,
+    durable_log,
     is_temporary,
     simulate_full_disk,
     write_bytes_atomic,
@@ -40,6 +41,7 @@ __all__ = [
     "VersionPick",
     "atomic_target",
     "copy_file_atomic",
+    "durable_log",
     "existing_versions",
     "find_sequences",
     "image_info",

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .._errors import WriteError
 
@@ -217,3 +217,32 @@ def copy_file_atomic(source: str | os.PathLike[str], target: str | os.PathLike[s
         shutil.copyfile(src, tmp)
         shutil.copystat(src, tmp)
     return Path(target)
+
+
+@contextmanager
+def durable_log(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A text log written while a process runs: a temporary name during the run, then the final name.
+
+    Unlike ``atomic_target`` the log is kept when the block fails (that is when it is read): on any exit
+    it is flushed, fsynced and renamed onto ``path``. A hard kill leaves only the temporary file.
+    """
+    final = Path(path)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temporary_name(final)
+        handle = open(tmp, "x", encoding="utf-8")  # noqa: SIM115 - closed below, on every exit
+    except OSError as exc:
+        raise _error(final, exc) from exc
+    try:
+        yield handle
+    finally:
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            handle.close()
+            tmp.unlink(missing_ok=True)
+            raise _error(final, exc) from exc

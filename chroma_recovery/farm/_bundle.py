@@ -15,7 +15,6 @@ which is renamed into place only after the template decodes with ``openjd.model`
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import shutil
 import tempfile
@@ -77,8 +76,11 @@ _BlockDumper.add_representer(str, _represent_str)
 
 
 def _dump_yaml(path: Path, data: dict[str, Any]) -> None:
-    text = yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=200)
-    path.write_text(text, encoding="utf-8")
+    from chroma_engine.io import write_text_atomic
+
+    write_text_atomic(
+        path, yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=200)
+    )
 
 
 def validate_template(template: dict[str, Any]) -> None:
@@ -95,7 +97,7 @@ def validate_template(template: dict[str, Any]) -> None:
 
 
 def _reserve(root: Path, stage: str, shot: str, bundle_dir: Path) -> Path:
-    from chroma_engine.io import next_version_dir, write_text_atomic
+    from chroma_engine.io import next_version_dir, write_json_atomic
     from chroma_engine.layout import stage_dir
 
     folder = next_version_dir(stage_dir(root, stage) / shot)
@@ -104,7 +106,7 @@ def _reserve(root: Path, stage: str, shot: str, bundle_dir: Path) -> Path:
         "bundle": str(bundle_dir),
         "at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
     }
-    write_text_atomic(folder / RESERVED_MARKER, json.dumps(marker, indent=2) + "\n")
+    write_json_atomic(folder / RESERVED_MARKER, marker)
     return folder
 
 

@@ -10,7 +10,6 @@ cancels the dependent steps.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from schemas import ShotJob
@@ -84,12 +83,9 @@ def pin_model(job: ShotJob, session_dir: str | os.PathLike[str]) -> Path:
     from chroma_engine.runner import ShotContext, latest_model
 
     source = latest_model(ShotContext.from_job(job))
-    target = Path(session_dir) / "chroma_model" / source.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copy2(source, tmp)
-    os.replace(tmp, target)
-    return target
+    from chroma_engine.io import copy_file_atomic
+
+    return copy_file_atomic(source, Path(session_dir) / "chroma_model" / source.name)
 
 
 def run_chunk(

@@ -22,7 +22,7 @@ from ._publish import ImportQueue, ManifestWatcher
 
 
 def _publish(root: Path, version: int, frames: int, size: tuple[int, int]) -> Path:
-    from chroma_engine.io import write_exr
+    from chroma_engine.io import write_document, write_exr
     from chroma_engine.runner._context import sha256_file
 
     folder = root / "pipeline" / "04_inference_render" / "sh010" / f"v{version:03d}"
@@ -43,9 +43,8 @@ def _publish(root: Path, version: int, frames: int, size: tuple[int, int]) -> Pa
         files=entries,
         started_at=now, finished_at=now,
     )  # fmt: skip
-    tmp = folder / ".manifest.tmp"
-    tmp.write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-    return tmp
+    # written durably under a hidden name; the benchmark's clock starts when it is renamed into place
+    return write_document(folder / ".manifest.tmp", manifest)
 
 
 def bench_watch_latency(
