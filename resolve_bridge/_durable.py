@@ -53,12 +53,8 @@ def write_bytes_durable(path: str | os.PathLike[str], data: bytes) -> Path:
         except OSError:
             pass
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-        raise BridgeError(
-            f"{target}: not written ({exc.strerror or exc})",
-            hint="the disk is full: free some space and try again"
-            if full
-            else "check the folder's permissions",
-        ) from exc
+        hint = "the disk is full: free some space and try again" if full else "check the folder's permissions"
+        raise BridgeError(f"{target}: not written ({exc.strerror or exc})", hint=hint) from exc
     return target
 
 
