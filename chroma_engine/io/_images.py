@@ -121,7 +121,7 @@ def write_png(path: str | os.PathLike[str], rgb: np.ndarray) -> Path:
 def write_figure(path: str | os.PathLike[str], figure: Any) -> Path:
     """Save a matplotlib figure as PNG durably (rendered in memory, written and re-opened)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png")  # into memory
     return write_bytes_atomic(path, buffer.getvalue(), verify=_header_check(None))
 
 
