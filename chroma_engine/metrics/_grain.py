@@ -19,6 +19,12 @@ from ._colour_diff import check_pair
 
 #: Default frequency band (cycles/pixel) where film grain dominates a 2K scan.
 GRAIN_BAND = (0.15, 0.5)
+#: Smallest Welch tile: small frames and small crops halve the tile down to this size.
+MIN_PATCH = 8
+
+
+class _NoTile(StageError):
+    """No whole tile of this size fits the plane or lies inside the mask."""
 
 
 def _residual(plane: np.ndarray, sigma: float) -> np.ndarray:
@@ -41,8 +47,10 @@ def noise_power_spectrum(
         ``(frequencies, nps)``: bin centres in cycles/pixel (``patch // 2`` bins up to 0.5) and the mean
         power per bin (units: plane value^2 per cycle^2/pixel^2).
     """
-    if plane.ndim != 2 or min(plane.shape) < patch:
-        raise StageError(f"noise_power_spectrum: plane {plane.shape} smaller than patch {patch}")
+    if plane.ndim != 2:
+        raise StageError(f"noise_power_spectrum: expected an HxW plane, got shape {plane.shape}")
+    if min(plane.shape) < patch:
+        raise _NoTile(f"noise_power_spectrum: plane {plane.shape} smaller than patch {patch}")
     residual = _residual(plane, sigma)
     step = patch // 2
     tiles = np.lib.stride_tricks.sliding_window_view(residual, (patch, patch))[::step, ::step]
@@ -51,7 +59,7 @@ def noise_power_spectrum(
         inside = np.lib.stride_tricks.sliding_window_view(mask.astype(bool), (patch, patch))[::step, ::step]
         tiles = tiles[inside.reshape(-1, patch, patch).all(axis=(1, 2))]
     if len(tiles) == 0:
-        raise StageError("noise_power_spectrum: no tile lies inside the mask", hint="use a smaller patch")
+        raise _NoTile("noise_power_spectrum: no tile lies inside the mask", hint="use a smaller patch")
     window = np.outer(np.hanning(patch), np.hanning(patch)).astype(np.float32)
     tiles = (tiles - tiles.mean(axis=(1, 2), keepdims=True)) * window
     power = (np.abs(np.fft.rfft2(tiles)) ** 2).mean(axis=0) / float((window**2).sum())
@@ -93,9 +101,20 @@ def grain_noise_power_ratio(
         raise StageError(f"grain_noise_power_ratio: unknown component {component!r}", hint="luma or chroma")
     channels = [0] if component == "luma" else [1, 2]
     ycc_out, ycc_scan = rgb_to_ycbcr(out), rgb_to_ycbcr(scan)
-    kw = {"mask": mask, "patch": patch, "sigma": sigma}
-    p_out = _band_power([ycc_out[..., c] for c in channels], band, **kw)
-    p_scan = _band_power([ycc_scan[..., c] for c in channels], band, **kw)
+    # Small frames and small crops: the tile halves until whole tiles fit (both images use the same tile).
+    size = patch
+    while size > MIN_PATCH and size > min(out.shape[:2]):
+        size //= 2
+    while True:
+        kw = {"mask": mask, "patch": size, "sigma": sigma}
+        try:
+            p_out = _band_power([ycc_out[..., c] for c in channels], band, **kw)
+            p_scan = _band_power([ycc_scan[..., c] for c in channels], band, **kw)
+            break
+        except _NoTile:
+            if size <= MIN_PATCH:
+                raise
+            size //= 2
     if p_scan <= 0.0:
         return 1.0 if p_out <= 0.0 else float("inf")
     return p_out / p_scan
