@@ -74,10 +74,8 @@ class _Finder(ast.NodeVisitor):
         self.inside_helper = 0
 
     def visit_With(self, node: ast.With) -> None:
-        helper = any(
-            isinstance(item.context_expr, ast.Call) and _name(item.context_expr.func).endswith("atomic_target")
-            for item in node.items
-        )
+        calls = [item.context_expr for item in node.items if isinstance(item.context_expr, ast.Call)]
+        helper = any(_name(call.func).endswith("atomic_target") for call in calls)
         self.inside_helper += helper
         self.generic_visit(node)
         self.inside_helper -= helper

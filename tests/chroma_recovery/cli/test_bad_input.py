@@ -78,9 +78,8 @@ def test_file_system_root_is_not_a_project_root(tmp_path: Path, root: str) -> No
 def test_device_that_is_not_one(tmp_path: Path) -> None:
     path = _job_file(tmp_path, json.dumps(make_job(tmp_path)).encode())
     assert_clean(invoke("run", path, "--device", "banana"), "--device 'banana' is not a device")
-    assert_clean(
-        invoke("farm", "task", path, "--step", "infer", "--device", "cuda:x"), "--device 'cuda:x' is not a device"
-    )
+    result = invoke("farm", "task", path, "--step", "infer", "--device", "cuda:x")
+    assert_clean(result, "--device 'cuda:x' is not a device")
 
 
 @pytest.mark.parametrize("size", ["abc", "64", "64x", "x48", "-64x48"])
