@@ -10,7 +10,6 @@ match, write OTIO), excluding interpreter start and the fixture generation.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import platform
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import schemas
-from chroma_engine.io import write_document
+from chroma_engine.io import write_document, write_json_atomic, write_text_atomic
 from schemas import RenderManifest, SequenceRef
 
 from ._conform import conform_reel_file
@@ -77,10 +76,8 @@ def make_fixture(root: Path, events: int) -> Path:
             approval = {"schema_version": "1", "shot": shot, "stage": "inference", "version": 1,
                         "history": [{"version": 1, "approved_at": "2024-01-01T00:00:00Z"}]}  # fmt: skip
             path = root / "pipeline" / "04_inference_render" / shot / "approved.json"
-            path.write_text(json.dumps(approval), encoding="utf-8")
-    reel = root / "reel.edl"
-    reel.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return reel
+            write_json_atomic(path, approval)
+    return write_text_atomic(root / "reel.edl", "\n".join(lines) + "\n")
 
 
 def run_bench(
@@ -110,9 +107,5 @@ def run_bench(
             "measured_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }  # fmt: skip
     if out is not None:
-        target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp_path = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        tmp_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp_path, target)
+        write_json_atomic(out, result)
     return result

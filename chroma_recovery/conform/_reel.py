@@ -14,6 +14,8 @@ on the track (``-86400`` for 01:00:00:00 @24), whereas Resolve and FCP XML put i
 
 from __future__ import annotations
 
+import codecs
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -97,6 +99,32 @@ def _frames(time: Any, rate: float) -> int:
     return int(round(time.rescaled_to(rate).value))
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def xml_text(source: Path) -> str:
+    """An XML file as text, decoded as it says (byte-order mark, else its ``encoding=``, else UTF-8),
+    without its XML declaration (the text is no longer in that encoding)."""
+    raw = source.read_bytes()
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is None:
+        declared = _DECLARED.match(raw[:512])
+        encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        text = raw.decode(encoding)
+    except LookupError as exc:
+        raise ConformError(
+            f"{source}: unknown encoding {encoding!r} declared", hint="save the XML as UTF-8"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConformError(
+            f"{source}: not valid {encoding} (byte offset {exc.start})", hint="save the XML as UTF-8"
+        ) from exc
+    return re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+
+
 def read_otio(path: str | os.PathLike[str], rate: float | None = None) -> Any:
     """Read ``path`` with the adapter for its extension; a failure names the line or element.
 
@@ -117,7 +145,10 @@ def read_otio(path: str | os.PathLike[str], rate: float | None = None) -> Any:
         )
     kwargs: dict[str, Any] = {"rate": rate or 24} if adapter == "cmx_3600" else {}
     try:
-        result = otio.adapters.read_from_file(str(source), adapter_name=adapter, **kwargs)
+        if adapter == "fcp_xml":  # the adapter reads files as UTF-8 only: decode as the file declares
+            result = otio.adapters.read_from_string(xml_text(source), adapter_name=adapter)
+        else:
+            result = otio.adapters.read_from_file(str(source), adapter_name=adapter, **kwargs)
     except (otio.exceptions.OTIOError, *_READ_ERRORS) as exc:
         where = _locate(source, adapter, exc, kwargs)
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -237,6 +268,8 @@ def read_reel(path: str | os.PathLike[str], rate: float | None = None, track: in
     """
     import opentimelineio as otio
 
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise ConformError(f"--rate {rate!r}: must be a frame rate > 0", hint="e.g. 24, 25 or 29.97")
     timeline = read_otio(path, rate)
     videos = timeline.video_tracks()
     if not 1 <= track <= len(videos):

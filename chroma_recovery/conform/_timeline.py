@@ -149,16 +149,21 @@ def build_timeline(plan: ConformPlan, reel: Reel) -> Any:
 
 
 def write_timeline(timeline: Any, path: str | os.PathLike[str]) -> Path:
-    """Write OTIO JSON atomically (temporary name, then rename); never over the reel itself."""
+    """Write OTIO JSON durably; never over the reel itself.
+
+    OTIO's file writer does not report a full disk, so the timeline is serialised in memory and its
+    bytes go through ``chroma_engine.io``'s durable-write helper (an existing file is kept on failure).
+    """
     import opentimelineio as otio
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    from chroma_engine import WriteError
+    from chroma_engine.io import write_text_atomic
+
     try:
-        otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
-        os.replace(tmp, target)
-    except (OSError, otio.exceptions.OTIOError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConformError(f"{target}: cannot write ({exc})", hint="check the folder") from exc
-    return target
+        text = otio.adapters.write_to_string(timeline, adapter_name="otio_json")
+    except otio.exceptions.OTIOError as exc:
+        raise ConformError(f"{path}: cannot serialise the timeline ({exc})", hint="report it") from exc
+    try:
+        return write_text_atomic(path, text)
+    except WriteError as exc:
+        raise ConformError(str(exc), hint=exc.hint) from exc
