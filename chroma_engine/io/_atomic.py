@@ -240,6 +240,7 @@ def durable_log(path: str | os.PathLike[str]) -> Iterator[TextIO]:
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
+            _FULL.check(final)
             os.replace(tmp, final)
             _fsync_dir(final.parent)
         except OSError as exc:

@@ -171,3 +171,18 @@ def watch_latency(
     columns = ["observer", "frames per render", "median s", "max s"]
     write_result(out, "watch_latency", data, columns, rows)
     _print(columns, rows, "manifest landed -> import queued")
+
+
+@bench_app.command("reliability")
+@handle_errors
+def reliability(
+    out: Path = OUT,
+    kills: bool = typer.Option(True, "--kills/--no-kills", help="Also kill -9 each stage of a run."),
+) -> None:
+    """Bad inputs and injected faults: inputs handled cleanly, faults survived, files lost (target 0)."""
+    from chroma_recovery.reliability import bench_reliability
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    data = bench_reliability(out, kills=kills, progress=lambda line: console.print(line, markup=False, soft_wrap=True))
+    _print(data["columns"], data["rows"], "reliability")
+    console.print(f"wrote {out / 'reliability.json'} and {out / 'reliability.md'}")

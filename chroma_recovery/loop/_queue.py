@@ -186,12 +186,16 @@ class JobQueue:
                 "its result is discarded",
                 hint="raise --stale-after above the longest pause a worker can have",
             ) from exc
-        if log:
-            write_text_atomic(folder / f"{claim.job_id}.log", log)
-        if error:
-            write_text_atomic(folder / f"{claim.job_id}.error.txt", error + "\n")
-        if result is not None:
-            write_json_atomic(folder / f"{claim.job_id}.result.json", result)
+        try:
+            if log:
+                write_text_atomic(folder / f"{claim.job_id}.log", log)
+            if error:
+                write_text_atomic(folder / f"{claim.job_id}.error.txt", error + "\n")
+            if result is not None:
+                write_json_atomic(folder / f"{claim.job_id}.result.json", result)
+        except BaseException:
+            os.rename(staged, claim.path)  # still this worker's claim: nothing is published
+            raise
         target = folder / f"{claim.job_id}.json"
         os.replace(staged, target)
         shutil.rmtree(claim.path.parent, ignore_errors=True)
