@@ -228,9 +228,10 @@ def stale_claim(work: Path, shot: Path) -> FaultResult:
         refused = False
     except ClaimLost:
         refused = True
-    kept = json.loads((work / "jobs" / "done" / "job_00.result.json").read_text()) == {"worker": "fresh"}
-    return FaultResult("stale worker publishes late", refused and kept, 0 if kept else 1,
-                       "late result refused, the new owner's kept" if refused and kept else "overwritten")  # fmt: skip
+    record = work / "jobs" / "done" / "job_00.result.json"
+    kept = json.loads(record.read_text()) == {"worker": "fresh"}
+    detail = "late result refused, the new owner's kept" if refused and kept else "overwritten"
+    return FaultResult("stale worker publishes late", refused and kept, 0 if kept else 1, detail)
 
 
 _WATCHER = """
@@ -265,4 +266,5 @@ def racing_watchers(work: Path, shot: Path) -> FaultResult:
     starts = ledger.read_text().count("start") if ledger.exists() else 0
     counts = JobQueue(work).counts()
     survived = codes == [0, 0] and starts == 1 and counts["done"] == 1 and counts["running"] == 0
-    return FaultResult("two watchers, --stale-after 2, 5 s job", survived, 0, f"job started {starts}x, {counts}")
+    detail = f"job started {starts}x, queue {counts}"
+    return FaultResult("two watchers, --stale-after 2, 5 s job", survived, 0, detail)

@@ -38,7 +38,9 @@ class InputResult:
     line: str
 
 
-def _job(shot: Path, work: Path, edit: Callable[[dict], object] | None = None, raw: bytes | None = None) -> Path:
+def _job(
+    shot: Path, work: Path, edit: Callable[[dict], object] | None = None, raw: bytes | None = None
+) -> Path:
     data = json.loads((shot / "job.json").read_text(encoding="utf-8"))
     if edit is not None:
         edit(data)
@@ -136,7 +138,8 @@ def _fcp(encoding: str) -> Prepare:
 
         timeline = otio.schema.Timeline(name="REEL1")
         track = otio.schema.Track(name="V1")
-        span = otio.opentime.TimeRange(otio.opentime.RationalTime(1001, 24), otio.opentime.RationalTime(6, 24))
+        rt = otio.opentime.RationalTime
+        span = otio.opentime.TimeRange(rt(1001, 24), rt(6, 24))
         track.append(otio.schema.Clip(name="sh010_café", source_range=span))
         timeline.tracks.append(track)
         text = otio.adapters.write_to_string(timeline, adapter_name="fcp_xml")
@@ -149,26 +152,48 @@ def _fcp(encoding: str) -> Prepare:
     return prepare
 
 
+_NON_UTF8 = _bytes_case(b'"sh010"', b'"sh\xff010"')
+_HUGE_NUMBER = _bytes_case(b'"first_frame": 1001', b'"first_frame": ' + b"9" * 5000)
+
+
+def _raw(data: Callable[[Path], bytes]) -> Prepare:
+    return lambda work, shot: ["job", "validate", str(_job(shot, work, raw=data(shot)))]
+
+
+def _on(command: str, prepare: Prepare) -> Prepare:
+    """``prepare``'s job file given to another command (``run``, ``nk build``)."""
+    return lambda work, shot: [*command.split(), prepare(work, shot)[-1]]
+
+
+def _with_shot(*args: str) -> Prepare:
+    return lambda work, shot: [a.replace("{job}", str(copy_shot(shot, work / "shot"))) for a in args]
+
+
+_CONFORM = ("conform", "{work}/cut.edl", "--project", "{work}", "--out", "{work}/c.otio")
+
 INPUT_CASES: tuple[InputCase, ...] = (
-    InputCase("job with a non-UTF-8 byte", _bytes_case(b'"sh010"', b'"sh\xff010"')),
-    InputCase("job with a 5000-digit integer", _bytes_case(b'"first_frame": 1001', b'"first_frame": ' + b"9" * 5000)),
+    InputCase("job with a non-UTF-8 byte", _NON_UTF8),
+    InputCase("job with a 5000-digit integer", _HUGE_NUMBER),
     InputCase("job nested 100000 deep", _bytes_case(b'"sh010"', b"[" * 100_000)),
     InputCase("job that is not JSON", _bytes_case(b"{", b"")),
-    InputCase("job that is empty", lambda w, s: ["job", "validate", str(_job(s, w, raw=b""))]),
+    InputCase("job that is empty", _raw(lambda shot: b"")),
     InputCase("job with a lone surrogate escape", _bytes_case(b'"sh010"', b'"sh\\ud800"')),
-    InputCase("job with UTF-16 bytes", lambda w, s: ["job", "validate", str(_job(s, w, raw=(s / "job.json").read_text().encode("utf-16")))]),
+    InputCase("job saved as UTF-16", _raw(lambda shot: (shot / "job.json").read_text().encode("utf-16"))),
     InputCase("schema_version given as a number", _field(("schema_version",), 1)),
     InputCase("schema_version 99", _field(("schema_version",), "99")),
     InputCase("project.root is /", _field(("project", "root"), "/")),
     InputCase("project.root with a NUL byte", _field(("project", "root"), "/tmp/a\x00b")),
-    InputCase("media path escaping the root", _field(("media", "source", "path"), "../../etc/SRC_####.exr")),
+    InputCase("media path escaping the root", _field(("media", "source", "path"), "../../etc/S_####.exr")),
     InputCase("frame range reversed", _field(("media", "source", "last_frame"), 1)),
     InputCase("negative frame rate", _field(("frame_rate",), -24)),
-    InputCase("run on a 5000-digit job", lambda w, s: ["run", _bytes_case(b'"first_frame": 1001', b'"first_frame": ' + b"9" * 5000)(w, s)[-1]]),
-    InputCase("nk build on a non-UTF-8 job", lambda w, s: ["nk", "build", _bytes_case(b'"sh010"', b'"sh\xff010"')(w, s)[-1]]),
+    InputCase("run on a job with a 5000-digit integer", _on("run", _HUGE_NUMBER)),
+    InputCase("nk build on a job with a non-UTF-8 byte", _on("nk build", _NON_UTF8)),
     InputCase("job file missing", _command("job", "validate", "{work}/nope.json")),
-    InputCase("run --device banana", lambda w, s: ["run", str(copy_shot(s, w / "shot")), "--device", "banana"]),
-    InputCase("farm task --device cuda:x", lambda w, s: ["farm", "task", str(copy_shot(s, w / "shot")), "--step", "infer", "--device", "cuda:x"]),
+    InputCase("run --device banana", _with_shot("run", "{job}", "--device", "banana")),
+    InputCase(
+        "farm task --device cuda:x",
+        _with_shot("farm", "task", "{job}", "--step", "infer", "--device", "cuda:x"),
+    ),
     InputCase("demo --size abc", _command("demo", "--out", "{work}/demo", "--size", "abc")),
     InputCase("synth --size 10x", _command("synth", "{work}/s", "--size", "10x")),
     InputCase("watch --interval -1", _project("watch", "{proj}", "--interval", "-1")),
@@ -179,8 +204,8 @@ INPUT_CASES: tuple[InputCase, ...] = (
     InputCase("watch-renders on a mistyped project", _command("watch-renders", "{work}/prjoect", "--once")),
     InputCase("watch on a folder that is no project", _command("watch", "{work}", "--once")),
     InputCase("submit to a full disk", _submit, full_disk=True),
-    InputCase("conform --rate 0", _command("conform", "{work}/cut.edl", "--project", "{work}", "--out", "{work}/c.otio", "--rate", "0")),
-    InputCase("conform of a missing reel", _command("conform", "{work}/cut.edl", "--project", "{work}", "--out", "{work}/c.otio")),
+    InputCase("conform --rate 0", _command(*_CONFORM, "--rate", "0")),
+    InputCase("conform of a missing reel", _command(*_CONFORM)),
     InputCase("FCP XML declared ISO-8859-1", _fcp("ISO-8859-1"), expect="ok"),
     InputCase("FCP XML declared UTF-16", _fcp("UTF-16"), expect="ok"),
     InputCase("1-channel frame in a sequence", _frame_case(_grey(1))),
@@ -188,8 +213,11 @@ INPUT_CASES: tuple[InputCase, ...] = (
     InputCase("frame of another size in a sequence", _frame_case(_resized)),
     InputCase("frame under two paddings (_1003 and _01003)", _frame_case(_second_padding)),
     InputCase("frame linked out of the project root", _frame_case(_linked_out)),
-    InputCase("approve a version that is not a number", _command("approve", "sh010", "latest", "--project", "{work}")),
-)  # fmt: skip
+    InputCase(
+        "approve a version that is not a number",
+        _command("approve", "sh010", "latest", "--project", "{work}"),
+    ),
+)
 
 
 @contextlib.contextmanager

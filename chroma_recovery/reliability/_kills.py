@@ -72,7 +72,8 @@ def kill_stage(baseline: Baseline, stage: str, steps: int = 2) -> FaultResult:
     job = schemas.load_job(baseline.job_file)
     known = {p.name for p in _stage_dir(job, stage).glob("v*")}
     code = "from chroma_recovery.cli import main; main()"
-    argv = [sys.executable, "-c", code, "run", str(baseline.job_file), "--stage", stage, "--steps", str(steps)]
+    argv = [sys.executable, "-c", code, "run", str(baseline.job_file), "--stage", stage]
+    argv += ["--steps", str(steps)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + KILL_WAIT

@@ -69,7 +69,9 @@ def _report(result: FaultResult, progress: Progress) -> None:
     progress(f"fault  {state} {result.name}: {result.detail} (lost {result.lost})")
 
 
-def bench_reliability(out_dir: str | os.PathLike[str], kills: bool = True, progress: Progress = _quiet) -> dict:
+def bench_reliability(
+    out_dir: str | os.PathLike[str], kills: bool = True, progress: Progress = _quiet
+) -> dict:
     """Run the whole matrix in a temporary folder; write ``reliability.json`` / ``.md`` into ``out_dir``."""
     from chroma_engine.bench import write_result
 
