@@ -183,6 +183,9 @@ def reliability(
     from chroma_recovery.reliability import bench_reliability
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    data = bench_reliability(out, kills=kills, progress=lambda line: console.print(line, markup=False, soft_wrap=True))
+    def progress(line: str) -> None:
+        console.print(line, markup=False, soft_wrap=True)
+
+    data = bench_reliability(out, kills=kills, progress=progress)
     _print(data["columns"], data["rows"], "reliability")
     console.print(f"wrote {out / 'reliability.json'} and {out / 'reliability.md'}")
