@@ -166,7 +166,11 @@ def _on(command: str, prepare: Prepare) -> Prepare:
 
 
 def _with_shot(*args: str) -> Prepare:
-    return lambda work, shot: [a.replace("{job}", str(copy_shot(shot, work / "shot"))) for a in args]
+    def prepare(work: Path, shot: Path) -> list[str]:
+        job = str(copy_shot(shot, work / "shot"))
+        return [a.replace("{job}", job) for a in args]
+
+    return prepare
 
 
 _CONFORM = ("conform", "{work}/cut.edl", "--project", "{work}", "--out", "{work}/c.otio")
