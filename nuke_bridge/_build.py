@@ -79,13 +79,12 @@ def _read_record(path: Path, model: type[R]) -> R | None:
 
 
 def _newest_record(job: ShotJob, stage: str) -> Path:
+    """The record of the newest complete version (one with its manifest; partial ones are skipped)."""
+    from chroma_engine.io import newest_complete_version
+
     folder = Path(stage_dir(job, stage))
-    versions = sorted(
-        (int(m.group(1)), p)
-        for p in (folder.iterdir() if folder.is_dir() else ())
-        if (m := _RENDER_RE.match(p.name)) and (p / f"{stage}.json").is_file()
-    )
-    return versions[-1][1] / f"{stage}.json" if versions else folder / f"{stage}.json"
+    newest = newest_complete_version(folder, required=(f"{stage}.json",)).folder
+    return (newest if newest is not None else folder) / f"{stage}.json"
 
 
 def load_records(job: ShotJob) -> tuple[CurationRecord | None, AlignmentRecord | None]:
