@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import os
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,9 +61,17 @@ def make_shot(root: Path, frames: int = 6, size: tuple[int, int] = (96, 64)) -> 
 
 def copy_shot(template: Path, root: Path) -> Path:
     """A private copy of a shot made by ``make_shot`` (its job re-rooted); returns the job file."""
-    from chroma_engine.io import write_document
+    from chroma_engine.io import copy_file_atomic, write_document
 
-    shutil.copytree(template, root, symlinks=True)
+    for source in sorted(template.rglob("*")):
+        target = root / source.relative_to(template)
+        if source.is_symlink():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+        elif source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            copy_file_atomic(source, target)
     job = schemas.load_job(root / "job.json", check_paths=False)
     job = job.model_copy(update={"project": job.project.model_copy(update={"root": str(root)})})
     return write_document(root / "job.json", job)

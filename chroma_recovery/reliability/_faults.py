@@ -137,11 +137,11 @@ def _log(work: Path) -> Path:
 
 
 def _queue_result(work: Path) -> Path:
+    from chroma_engine.io import write_text_atomic
     from chroma_recovery.loop import JobQueue
 
     queue = JobQueue(work)
-    job = work / f"job{len(list((work / 'jobs' / 'done').glob('*.json')))}.json"
-    job.write_text("{}")
+    job = write_text_atomic(work / f"job{len(list((work / 'jobs' / 'done').glob('*.json')))}.json", "{}")
     queue.submit(job)
     claim = queue.claim_next("w")
     assert claim is not None
@@ -158,7 +158,7 @@ FULL_DISK_KINDS: tuple[tuple[str, Callable[[Path], Path], int], ...] = (
     (".nk script", _nk, 0),
     ("YAML bundle file", _yaml, 0),
     ("render log", _log, 0),
-    ("queue result (after submit and claim)", _queue_result, 2),
+    ("queue result (after submit and claim)", _queue_result, 3),
 )
 
 
@@ -197,13 +197,14 @@ def corrupt_checkpoint(work: Path, shot: Path) -> FaultResult:
     """The newest checkpoint truncated: it is reported and the previous one is loaded."""
     import torch
 
+    from chroma_engine.io import write_bytes_atomic
     from chroma_engine.training import checkpoint_path, load_checkpoint, save_checkpoint
 
     for step in (10, 20):
         state = {"model_state": {"w": torch.full((4,), step)}, "optimizer": {}, "scheduler": {}, "step": step}
         save_checkpoint(checkpoint_path(work, step), state)
     newest = checkpoint_path(work, 20)
-    newest.write_bytes(newest.read_bytes()[:200])  # a copy cut short
+    write_bytes_atomic(newest, newest.read_bytes()[:200])  # a copy cut short
     loaded = load_checkpoint(work)
     survived = loaded is not None and loaded.state["step"] == 10 and len(loaded.skipped) == 1
     detail = f"resumed from {loaded.path.name}, skipped {newest.name}" if loaded else "nothing loaded"
@@ -212,11 +213,11 @@ def corrupt_checkpoint(work: Path, shot: Path) -> FaultResult:
 
 def stale_claim(work: Path, shot: Path) -> FaultResult:
     """A worker whose claim went stale finishes after another took the job over."""
+    from chroma_engine.io import write_text_atomic
     from chroma_recovery.loop import ClaimLost, JobQueue
 
     queue = JobQueue(work, stale_after=30)
-    (work / "job_00.json").write_text("{}")
-    queue.submit(work / "job_00.json")
+    queue.submit(write_text_atomic(work / "job_00.json", "{}"))
     slow = queue.claim_next("slow")
     assert slow is not None
     queue.requeue_stale(now=time.time() + 60)
@@ -253,11 +254,11 @@ worker.watch(poll=True, interval=0.2, idle_exit=7.0)
 
 def racing_watchers(work: Path, shot: Path) -> FaultResult:
     """Two watcher processes with ``--stale-after 2`` and a 5 s job: the job runs once."""
+    from chroma_engine.io import write_text_atomic
     from chroma_recovery.loop import JobQueue
 
     queue = JobQueue(work)
-    (work / "job_00.json").write_text("{}")
-    queue.submit(work / "job_00.json")
+    queue.submit(write_text_atomic(work / "job_00.json", "{}"))
     ledger = work / "ledger.txt"
     script = _WATCHER.format(ledger=str(ledger), root=str(work))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from chroma_engine.io import write_bytes_atomic
+
 from ._common import CliOutcome, copy_shot, run_cli
 
 Prepare = Callable[[Path, Path], list[str]]
@@ -44,9 +46,7 @@ def _job(
     data = json.loads((shot / "job.json").read_text(encoding="utf-8"))
     if edit is not None:
         edit(data)
-    path = work / "job.json"
-    path.write_bytes(raw if raw is not None else json.dumps(data).encode())
-    return path
+    return write_bytes_atomic(work / "job.json", raw if raw is not None else json.dumps(data).encode())
 
 
 def _bytes_case(replace: bytes, by: bytes) -> Prepare:
@@ -144,8 +144,8 @@ def _fcp(encoding: str) -> Prepare:
         timeline.tracks.append(track)
         text = otio.adapters.write_to_string(timeline, adapter_name="fcp_xml")
         body = text[text.index("?>") + 2 :] if text.startswith("<?xml") else text
-        reel = work / "cut.xml"
-        reel.write_bytes((f'<?xml version="1.0" encoding="{encoding}"?>\n' + body).encode(encoding.lower()))
+        declared = f'<?xml version="1.0" encoding="{encoding}"?>\n' + body
+        reel = write_bytes_atomic(work / "cut.xml", declared.encode(encoding.lower()))
         (work / "proj" / "pipeline").mkdir(parents=True)
         return ["conform", str(reel), "--project", str(work / "proj"), "--out", str(work / "c.otio")]
 
