@@ -43,7 +43,9 @@ def quality(
     from chroma_engine.bench import bench_quality
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    width, height = (int(v) for v in size.lower().split("x"))
+    from ._synth_cmds import parse_size
+
+    width, height = parse_size(size)
     data = bench_quality(
         out,
         tuple(severity or ("mild", "severe", "extreme")),
