@@ -185,6 +185,7 @@ def reliability(
     from chroma_recovery.reliability import bench_reliability
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+
     def progress(line: str) -> None:
         console.print(line, markup=False, soft_wrap=True)
 

@@ -59,8 +59,8 @@ def run(
 ) -> None:
     """Run the stages of a job (all five plus the QC report by default)."""
     import schemas
-    from chroma_engine.runner import run_job
     from chroma_engine.devices import check_device
+    from chroma_engine.runner import run_job
 
     check_device(device)
     job = schemas.load_job(job_file)

@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 
 import schemas
-from chroma_engine.io import atomic_target
+from chroma_engine import WriteError
+from chroma_engine.io import write_document, write_text_atomic
 from schemas import SchemaModel, SequenceRef, ShotJob
 
 from ._errors import ResolveHostError
@@ -141,10 +142,9 @@ def write_shot_cut(cut: CutRequest, path: Path, shot: str) -> str:
         "record_in": cut.record_in,
         "record_out": cut.record_out,
     }
-    try:
-        with atomic_target(path) as tmp:
-            otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
-    except (OSError, otio.exceptions.OTIOError) as exc:
+    try:  # OTIO's file writer does not report a full disk: serialise, then write durably
+        write_text_atomic(path, otio.adapters.write_to_string(timeline, adapter_name="otio_json"))
+    except (WriteError, otio.exceptions.OTIOError) as exc:
         raise ResolveHostError(
             f"{path}: cannot write the shot's cut ({exc})", hint="check permissions"
         ) from exc
@@ -180,5 +180,5 @@ def verb_write_job(args: Mapping[str, Any]) -> dict[str, Any]:
         )
     cut_path = root / job.shot.cut_path
     made_by = write_shot_cut(request.cut, cut_path, job.shot.name)
-    schemas.dump_document(job, target)
+    write_document(target, job)
     return {"job_path": str(target), "cut_path": str(cut_path), "cut_made_by": made_by}

@@ -12,7 +12,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 import schemas
-from chroma_engine.io import write_exr
+from chroma_engine.io import write_document, write_exr
 from chroma_recovery.resolve_host import in_process_tool
 from resolve_bridge import ToolClient, run_menu_action
 
@@ -111,4 +111,4 @@ def write_stage_render(
         job_id=job_id, shot=shot, stage=stage, version=version, backend="native", output=output,
         frame_count=count, files=tuple(entries), started_at=now, finished_at=now,
     )  # fmt: skip
-    return schemas.dump_document(manifest, folder / "_manifest.json")
+    return write_document(folder / "_manifest.json", manifest)

@@ -53,7 +53,8 @@ def _render(shot: dict[str, Any], stage: str, version: int, queue: bool = True) 
         started_at=now, finished_at=now,
     )  # fmt: skip
     if queue:
-        return write_document(shot["root"] / "resolve_queue" / "pending" / f"{stage}_v{version}.json", manifest)
+        pending = shot["root"] / "resolve_queue" / "pending" / f"{stage}_v{version}.json"
+        return write_document(pending, manifest)
     return write_document(folder / "_manifest.json", manifest)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import schemas
-from chroma_engine.io import write_exr
+from chroma_engine.io import write_document, write_exr
 from chroma_recovery.resolve_host import HOST_PROTOCOL, VERBS, handle
 from tests.resolve_bridge.resolve_bridge_helpers import REPO, write_stage_render
 
@@ -134,13 +134,13 @@ def test_check_frames_names_the_first_unusable_file(tmp_path: Path) -> None:
 
 def _done_job(root: Path) -> None:
     job = schemas.ShotJob.model_validate(_job(root, "job_sh_a"))
-    schemas.dump_document(job, root / "jobs" / "done" / "job_sh_a.json")
+    write_document(root / "jobs" / "done" / "job_sh_a.json", job)
 
 
 def _queued(root: Path, stage: str, **change: Any) -> Path:
     path = write_stage_render(root, "job_sh_a", "sh_a", stage, 1, first=1003, count=4)
     manifest = schemas.load_manifest(path).model_copy(update=change)
-    return schemas.dump_document(manifest, root / "resolve_queue" / "pending" / f"{stage}_{len(change)}.json")
+    return write_document(root / "resolve_queue" / "pending" / f"{stage}_{len(change)}.json", manifest)
 
 
 def test_renders_reads_the_queue_and_refuses_per_manifest(tmp_path: Path) -> None:
