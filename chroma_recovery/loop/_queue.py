@@ -187,6 +187,7 @@ class JobQueue:
                 hint="raise --stale-after above the longest pause a worker can have",
             ) from exc
         try:
+            self.beat(claim)  # publishing counts as alive: the sweep judges staged jobs by this beat
             if log:
                 write_text_atomic(folder / f"{claim.job_id}.log", log)
             if error:
@@ -248,9 +249,10 @@ class JobQueue:
                 shutil.rmtree(folder, ignore_errors=True)
         for state in ("done", "failed"):
             for staged in self.folder(state).glob(f"{_STAGED}*.json"):
-                if now - (_mtime(staged) or now) <= self.stale_after:
-                    continue
-                job_id = staged.name[len(_STAGED) :].split(".")[0]
+                job_id, token = staged.name[len(_STAGED) :].split(".")[:2]
+                heartbeat = self.folder("running") / f"{job_id}.{token}" / _HEARTBEAT
+                if now - _mtime(heartbeat) <= self.stale_after:
+                    continue  # its worker is publishing it right now
                 try:
                     os.rename(staged, self.folder("incoming") / f"{job_id}.json")
                 except FileNotFoundError:

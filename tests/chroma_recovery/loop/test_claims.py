@@ -105,3 +105,21 @@ def test_two_watchers_with_a_short_stale_time_run_a_job_once(tmp_path: Path) -> 
     result = json.loads((tmp_path / "jobs" / "done" / "job_00.result.json").read_text())
     assert f"end {result['pid']}" in events
     assert JobQueue(tmp_path).counts() == {"incoming": 0, "running": 0, "done": 1, "failed": 0}
+
+
+def test_a_job_being_published_is_not_swept_back(tmp_path: Path) -> None:
+    queue = JobQueue(tmp_path, stale_after=2)
+    _submit(tmp_path)
+    old = time.time() - 60
+    os.utime(queue.jobs("incoming")[0], (old, old))  # submitted long ago: the staged file keeps that time
+    claim = queue.claim_next("w")
+    assert claim is not None
+    staged = tmp_path / "jobs" / "done" / f".publishing-job_00.{claim.token}.json"
+    os.rename(claim.path, staged)  # the moment between staging and the final rename in finish()
+    queue.beat(claim)
+    queue.requeue_stale()
+    assert staged.exists() and queue.counts()["incoming"] == 0
+    old_beat = time.time() - 60
+    os.utime(claim.heartbeat, (old_beat, old_beat))  # the publishing worker died there
+    queue.requeue_stale()
+    assert not staged.exists() and queue.counts()["incoming"] == 1
