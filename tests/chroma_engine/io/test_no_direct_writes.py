@@ -19,7 +19,6 @@ PACKAGES = ("schemas", "chroma_engine", "chroma_recovery", "nuke_bridge", "resol
 #: The helpers, and code that is not ours to make durable.
 ALLOWED = {
     "chroma_engine/io/_atomic.py": "the durable-write helper",
-    "resolve_bridge/_durable.py": "the bridge's stdlib durable write (runs in Resolve's Python)",
 }
 ALLOWED_DIRS = {
     "resolve_bridge/simulator/": "stands in for Resolve's own exports (Resolve writes those files)",
