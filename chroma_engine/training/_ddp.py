@@ -205,9 +205,9 @@ def _publish(
     from ..runner import ShotContext, write_manifest
     from ..runner._context import write_json
     from ..runner._manifest import now
+    from ._checkpoints import newest_checkpoint
     from ._inference import export_torchscript
     from ._report import write_loss_csv, write_loss_png
-    from ._checkpoints import newest_checkpoint
 
     csv = write_loss_csv(out_dir / "loss.csv", history)
     png = write_loss_png(out_dir / "loss.png", history, title=f"{job.project.name} {job.shot.name} (DDP)")
