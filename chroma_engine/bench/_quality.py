@@ -50,8 +50,7 @@ def _oracle_de00(job, steps: int | None) -> float:  # type: ignore[no-untyped-de
 
     from ..runner import ShotContext
     from ..runner._evaluation import FrameScorer
-    from ..runner._prep_stages import load_pairs
-    from ..runner._render_stages import model_input
+    from ..runner._prep_stages import load_pairs, model_input
     from ..training import TrainingPair, restore_frame, train
 
     ctx = ShotContext.from_job(job)

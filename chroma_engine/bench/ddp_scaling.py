@@ -1,7 +1,7 @@
 """DDP training throughput on 1..N GPUs: ``python -m chroma_engine.bench.ddp_scaling --out DIR``.
 
 Synthesises a severe 2048x1556 shot, runs curation and alignment once, then trains it with
-``torchrun --nproc_per_node k -m chroma_engine.training.ddp_main`` for each k in ``--gpus``. Every rank
+``torchrun --nproc_per_node k -m chroma_engine.runner.ddp_main`` for each k in ``--gpus``. Every rank
 draws its own batch of ``batch_size`` patches (effective batch = batch_size x k), so the figure that
 scales is patches/s; steps/s per rank shows the synchronisation cost. Writes ``ddp.json``/``ddp.md``.
 """
@@ -46,7 +46,7 @@ def _run(job_file: Path, gpus: int, steps: int, out: Path) -> dict:
         "--standalone",
         f"--nproc_per_node={gpus}",
         "-m",
-        "chroma_engine.training.ddp_main",
+        "chroma_engine.runner.ddp_main",
         "--job",
         str(job_file),
         "--steps",

@@ -26,8 +26,7 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
 
     from ..metrics import delta_e00
     from ..runner import ShotContext
-    from ..runner._prep_stages import load_pairs, run_alignment, run_curation
-    from ..runner._render_stages import model_input, reference_pairs
+    from ..runner._prep_stages import load_pairs, model_input, reference_pairs, run_alignment, run_curation
     from ..synth import synthesize_shot
     from ..training import restore_frame, train
 

@@ -1,22 +1,59 @@
-"""Stage orchestration of the native engine: run a job, publish manifests, build the QC report."""
+"""Stage orchestration of the native engine: run a job, publish manifests, build the QC report.
 
-from ._context import ShotContext
+One render path serves a local run and a farm job alike: ``stage_output`` names a render stage's
+files, ``fit_matchgrade`` fits the MatchGrade LUT, ``render_frames`` renders frames F of a stage into
+a version folder (scored by ``stage_scorers``) and ``publish_render`` writes its manifest last.
+Training runs in one process (``run_job``) or over ``torchrun`` ranks (``launch_ddp``,
+``chroma_engine.runner.ddp_main``); both publish with ``publish_training``.
+"""
+
+from ._context import ShotContext, sha256_file
+from ._ddp import DDP_MODULE, RankReport, launch_ddp, train_rank
 from ._evaluation import FrameScorer, evaluation_frames
 from ._manifest import MANIFEST_NAME, verify_sequence, write_manifest
-from ._render_stages import apply_cleanup, latest_model, limit_resolution
+from ._prep_stages import TrainingSet, training_set
+from ._render import (
+    RENDER_STAGES,
+    FrameRender,
+    StageOutput,
+    fit_matchgrade,
+    publish_render,
+    render_frames,
+    stage_output,
+    stage_scorers,
+)
+from ._render_stages import latest_model, publish_training, training_folder
+from ._restore import apply_cleanup, limit_resolution
 from ._run import ALL_STAGES, RunSummary, run_job
 
 __all__ = [
     "ALL_STAGES",
+    "DDP_MODULE",
     "MANIFEST_NAME",
+    "RENDER_STAGES",
+    "FrameRender",
     "FrameScorer",
+    "RankReport",
     "RunSummary",
     "ShotContext",
+    "StageOutput",
+    "TrainingSet",
     "apply_cleanup",
     "evaluation_frames",
+    "fit_matchgrade",
     "latest_model",
+    "launch_ddp",
     "limit_resolution",
+    "publish_render",
+    "publish_training",
+    "render_frames",
     "run_job",
+    "sha256_file",
+    "stage_output",
+    "stage_scorers",
+    "train_rank",
+    "training_folder",
+    "training_set",
     "verify_sequence",
     "write_manifest",
 ]

@@ -1,17 +1,22 @@
-"""Stages 1 and 2 (curation, alignment) and the training pairs they define."""
+"""Stages 1 and 2 (curation, alignment), the training pairs they define and the model's input."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from schemas import AlignmentRecord, CurationRecord
 
 from ..io import next_version_dir, write_png, write_text_atomic
+from ..temporal import TemporalInput
 from ._context import ShotContext, save_record
 from ._manifest import now, write_manifest
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..training import TrainingPair
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,53 @@ def load_pairs(
         mask = training_mask(alignment, frame, src.shape)
         pairs.append(FramePair(frame, src, warped, mask))
     return pairs
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What stage 3 trains on: the curated pairs and the held-out preview pair (never trained on)."""
+
+    pairs: list[TrainingPair]
+    preview: TrainingPair
+
+
+def training_set(ctx: ShotContext, curation: CurationRecord, alignment: AlignmentRecord) -> TrainingSet:
+    """The curated training pairs and the preview pair, as every training run (one process or DDP) sees
+    them: read, warped into scan geometry and made into ``reference_pairs``."""
+    frames = [*curation.training_frames, curation.preview_frame]
+    pairs = reference_pairs(ctx, load_pairs(ctx, curation, alignment, frames))
+    return TrainingSet(pairs=pairs[:-1], preview=pairs[-1])
+
+
+def model_input(
+    ctx: ShotContext, in_flight: int = 1, keep_half: bool = False, known: dict[int, np.ndarray] | None = None
+) -> TemporalInput:
+    """``frame -> (scan, model input)`` for the shot: the model sees each frame's motion-compensated
+    mean with ``job.training.temporal_radius`` neighbours either side (``chroma_engine.temporal``).
+    ``known``: scans already read (e.g. the training pairs'), not read again."""
+    have = known or {}
+    return TemporalInput(
+        lambda f: have[f] if f in have else finite(ctx.source.read(f, keep_half=keep_half)),
+        ctx.job.media.source.frames,
+        ctx.job.training.temporal_radius,
+        in_flight,
+    )
+
+
+def reference_pairs(
+    ctx: ShotContext, loaded: list[FramePair], inputs: TemporalInput | None = None
+) -> list[TrainingPair]:
+    """Training pairs of loaded scans and references, as stage 3 trains on them: the model input is the
+    temporal mean (``model_input``; ``inputs`` when the caller keeps one for other frames too), the
+    target the scan's Y' with the median-cleaned reference's CbCr, the reference's blown highlights
+    marked (``reference_pair``)."""
+    from ..training import reference_pair
+
+    inputs = inputs or model_input(ctx, known={p.frame: p.source for p in loaded})
+    median = ctx.job.reference_cleanup.median_size
+    return [
+        reference_pair(p.frame, inputs(p.frame)[1], p.source, p.reference, median, p.mask) for p in loaded
+    ]
 
 
 def finite(rgb: np.ndarray) -> np.ndarray:

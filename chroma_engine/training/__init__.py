@@ -12,6 +12,7 @@ from ._checkpoints import (
     newest_checkpoint,
     save_checkpoint,
 )
+from ._distributed import DistributedContext, init_distributed
 from ._inference import export_torchscript, load_model, restore_frame, restore_frame_with_aces
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
@@ -30,6 +31,7 @@ from ._truth import (
 __all__ = [
     "BLOWN_LEVEL",
     "ChromaNet",
+    "DistributedContext",
     "FLAT_KEEP",
     "LoadedCheckpoint",
     "MODEL_SIZES",
@@ -45,6 +47,7 @@ __all__ = [
     "gamut_fit_chroma",
     "gpu_bench",
     "ground_truth",
+    "init_distributed",
     "load_checkpoint",
     "load_model",
     "median_accuracy",

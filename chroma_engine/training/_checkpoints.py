@@ -4,6 +4,13 @@
 archive before it takes the final name. ``load_checkpoint`` loads the newest checkpoint that reads and
 holds a training state; a damaged one (truncated by a full disk, a copy cut short...) is reported and
 the previous one is used, so a killed run resumes from the last good step.
+
+A checkpoint holds the weights, optimiser, schedule, step, loss history, torch RNG and the patch
+generator of every rank (``sampler_rngs``, with ``world_size``; ``sampler_rng`` is rank 0's, the one
+key a one-process checkpoint of earlier versions has). ``resume_from`` puts it back on each rank: with
+the world size it was saved with, a resumed run draws exactly the patches an unbroken one would have;
+with another, the ranks draw fresh patches (seeded by step and rank), which changes the patches but
+not the optimisation.
 """
 
 from __future__ import annotations
@@ -19,11 +26,17 @@ from typing import Any
 import torch
 
 from .._errors import WriteError
+from ..devices import device_capabilities
 from ..io import atomic_target
+from ._distributed import DistributedContext
+from ._model import ChromaNet
+from ._patches import PatchSampler
 
 log = logging.getLogger(__name__)
 
 _CKPT_RE = re.compile(r"^ckpt_(\d+)\.pt$")
+#: ``format`` of every saved chroma model and checkpoint.
+MODEL_FORMAT = "chroma-recovery/ChromaNet/1"
 #: Keys every training checkpoint holds.
 REQUIRED_KEYS = ("model_state", "optimizer", "scheduler", "step")
 
@@ -116,3 +129,65 @@ def load_checkpoint(out_dir: str | os.PathLike[str]) -> LoadedCheckpoint | None:
     if skipped:
         log.warning("no usable checkpoint in %s; training starts again", Path(out_dir) / "checkpoints")
     return None
+
+
+def model_payload(model: ChromaNet, model_size: str, step: int) -> dict[str, Any]:
+    """What ``load_model`` needs: format, configuration, size and CPU weights."""
+    return {
+        "format": MODEL_FORMAT,
+        "model_config": model.config(),
+        "model_size": model_size,
+        "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "step": step,
+    }
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """Where a run continues.
+
+    Attributes:
+        step: the checkpoint's step (the next step trained is ``step + 1``; 0 for a fresh run).
+        history: the loss history up to ``step``.
+        seconds: training seconds spent before the kill.
+        reference_blur_px: the reference softness measured by the run's start (None: not measured).
+        checkpoint: the checkpoint resumed from (None for a fresh run).
+    """
+
+    step: int
+    history: list[dict[str, Any]]
+    seconds: float
+    reference_blur_px: float | None
+    checkpoint: Path | None = None
+
+
+def resume_from(
+    loaded: LoadedCheckpoint,
+    model: ChromaNet,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    sampler: PatchSampler,
+    ranks: DistributedContext,
+) -> Resumed:
+    """Put a loaded checkpoint back into this rank's model, optimiser, schedule, RNGs and patch generator."""
+    state = loaded.state
+    model.load_state_dict(state["model_state"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    step = int(state["step"])
+    saved = state.get("sampler_rngs") or [state.get("sampler_rng")]
+    if int(state.get("world_size", 1)) == ranks.world_size and len(saved) == ranks.world_size:
+        sampler.set_state(saved[ranks.rank])
+    else:
+        sampler.generator.manual_seed(step * 1000 + ranks.rank)
+    if state.get("torch_rng") is not None:
+        torch.set_rng_state(state["torch_rng"])
+    if device_capabilities(ranks.device).rng_state and state.get("cuda_rng") is not None:
+        torch.cuda.set_rng_state(state["cuda_rng"], ranks.device)
+    return Resumed(
+        step=step,
+        history=[row for row in state.get("history", []) if row["step"] <= step],
+        seconds=float(state.get("seconds", 0.0)),
+        reference_blur_px=state.get("reference_blur_px"),
+        checkpoint=loaded.path,
+    )

@@ -1,7 +1,8 @@
 """Chunked renders: restore (or LUT-grade) exactly a frame range into a reserved version folder.
 
-Each chunk mirrors the engine's ``run_inference`` / ``run_matchgrade`` frame for frame (same model,
-same ``FrameScorer``, same writer), then leaves a record in ``<version>/_farm/chunks/``:
+Each chunk renders through the engine's one render path (``chroma_engine.runner.render_frames``, the
+call a local run makes for every frame: same model, LUT fit, names, scorers and writer), then leaves a
+record in ``<version>/_farm/chunks/``:
 
 - ``<step>_<first>-<last>.json``: frames, model file and checksum, start time, and every value the
   scorers appended, tagged with its frame (so ``Finalize`` rebuilds the metrics in frame order,
@@ -87,11 +88,6 @@ def stage_of_folder(job: ShotJob, folder: Path) -> str:
     raise FarmError(f"{folder}: not an inference or matchgrade version folder of shot {job.shot.name}")
 
 
-def matchgrade_naming(naming: str) -> str:
-    """The engine's MatchGrade file name (``_ML_`` -> ``_MG_``, else an ``MG_`` prefix)."""
-    return naming.replace("_ML_", "_MG_") if "_ML_" in naming else "MG_" + naming
-
-
 def _save_record(folder: Path, step: str, frames: list[int], info: dict[str, Any], scorers: dict) -> Path:
     """Write the chunk's scorer states: per-frame values (JSON) and boundary thumbnails (npz)."""
     from chroma_engine.io import atomic_target, write_text_atomic
@@ -111,66 +107,23 @@ def _save_record(folder: Path, step: str, frames: list[int], info: dict[str, Any
     return path
 
 
-def render_infer_chunk(
-    job: ShotJob, frames: list[int], folder: Path, model: str | None = None, device: str | None = None
+def render_chunk(
+    job: ShotJob,
+    step: str,
+    frames: list[int],
+    folder: Path,
+    model: str | None = None,
+    device: str | None = None,
 ) -> Path:
-    """Restore ``frames`` with the model into ``folder``; returns the chunk record."""
-    from chroma_engine.runner import FrameScorer, ShotContext, latest_model
-    from chroma_engine.runner._context import sha256_file
-    from chroma_engine.runner._render_stages import _output_sequence, restore_frames
-    from chroma_engine.training import load_model
+    """Render ``frames`` of ``step`` (``infer``: with ``model``, default the newest finished training;
+    ``matchgrade``: fitting the LUT and writing its ``.cube``) into ``folder``; returns the chunk record."""
+    from chroma_engine.runner import ShotContext, render_frames, sha256_file
 
     started = _dt.datetime.now(_dt.timezone.utc)
     ctx = ShotContext.from_job(job)
-    curation, alignment = ctx.load_curation(), ctx.load_alignment()
-    model_path = Path(model) if model else latest_model(ctx)
-    net = load_model(model_path, device=device or "cpu")
-    pattern, _seq = _output_sequence(ctx, folder, job.output.naming)
-    scorer = FrameScorer(ctx, curation, alignment, "ml")
-
-    restore_frames(ctx, net, alignment, folder, pattern, frames, scorer, device)
-    info = {"model": str(model_path), "model_sha256": sha256_file(model_path), "started": started.isoformat()}
-    return _save_record(folder, "infer", frames, info, {"ml": scorer})
-
-
-def fit_matchgrade_lut(ctx: Any, curation: Any, alignment: Any) -> Any:
-    """The engine's MatchGrade LUT fit (deterministic: every chunk fits the same LUT)."""
-    from chroma_engine.matchgrade import fit_lut
-    from chroma_engine.runner._prep_stages import load_pairs
-    from chroma_engine.training import median_clean
-
-    spec = ctx.job.matchgrade
-    pairs = load_pairs(ctx, curation, alignment, curation.training_frames)
-    median = ctx.job.reference_cleanup.median_size
-    targets = [median_clean(p.reference, median) if median > 1 else p.reference for p in pairs]
-    return fit_lut(
-        [p.source for p in pairs], targets, [p.mask for p in pairs], size=spec.lut_size, log=spec.log_pre_lut
-    )
-
-
-def cube_path(job: ShotJob, folder: Path) -> Path:
-    return folder / f"{job.project.name}_{job.shot.name}_matchgrade.cube"
-
-
-def render_matchgrade_chunk(job: ShotJob, frames: list[int], folder: Path) -> Path:
-    """Fit the LUT, write the ``.cube`` (atomically, same bytes from every chunk), grade ``frames``."""
-    from chroma_engine.runner import FrameScorer, ShotContext, apply_cleanup
-    from chroma_engine.runner._render_stages import _output_sequence, _write_output
-
-    started = _dt.datetime.now(_dt.timezone.utc)
-    ctx = ShotContext.from_job(job)
-    curation, alignment = ctx.load_curation(), ctx.load_alignment()
-    lut = fit_matchgrade_lut(ctx, curation, alignment)
-    lut.write_cube(cube_path(job, folder))
-    pattern, _seq = _output_sequence(ctx, folder, matchgrade_naming(job.output.naming))
-    recorders = {"lut": FrameScorer(ctx, curation, alignment, "lut")}
-    if ctx.balanced is not None:
-        recorders["bal"] = FrameScorer(ctx, curation, alignment, "bal")
-    for frame in frames:
-        src = ctx.source.read(frame)
-        graded = lut.apply(src)
-        recorders["lut"].add(frame, src, graded, chroma_only=True)
-        if "bal" in recorders and ctx.balanced is not None:
-            recorders["bal"].add(frame, src, ctx.balanced.read(frame), chroma_only=True, check_luma=False)
-        _write_output(ctx, folder, pattern, frame, apply_cleanup(graded, alignment.cleanup_box))
-    return _save_record(folder, "matchgrade", frames, {"started": started.isoformat()}, recorders)
+    stage = STAGE_OF_STEP[step]
+    done = render_frames(ctx, stage, folder, frames, model=Path(model) if model else None, device=device)
+    info: dict[str, Any] = {"started": started.isoformat()}
+    if done.model is not None:
+        info.update({"model": str(done.model), "model_sha256": sha256_file(done.model)})
+    return _save_record(folder, step, frames, info, done.scorers)

@@ -3,8 +3,8 @@
 The chunk records (``_chunks``) carry every scorer value tagged with its frame; sorting them by frame
 gives the lists a single uninterrupted ``run_inference`` / ``run_matchgrade`` would have built, and
 the saved first/last quarter-resolution CbCr of each chunk supplies the flicker terms across chunk
-boundaries. The manifest is then written by the engine's own ``write_manifest`` (same checksums,
-same schema) after ``verify_sequence`` opened every frame.
+boundaries. The version is then published by the engine's ``publish_render``, as a local run publishes
+its own: every frame (and the ``.cube``) checked, the same metrics, ``_manifest.json`` last.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 from schemas import RenderManifest, ShotJob
 
-from ._chunks import CHUNK_DIR, cube_path, matchgrade_naming, stage_of_folder, version_folder
+from ._chunks import CHUNK_DIR, stage_of_folder, version_folder
 from ._errors import FarmError
 
 
@@ -54,11 +54,8 @@ def _check_coverage(folder: Path, records: list[dict[str, Any]], frames: list[in
         )
 
 
-def _merged_scorer(ctx: Any, curation: Any, alignment: Any, name: str, records: list[dict[str, Any]]) -> Any:
-    """A ``FrameScorer`` holding every chunk's per-frame values (flicker across chunk edges too)."""
-    from chroma_engine.runner import FrameScorer
-
-    scorer = FrameScorer(ctx, curation, alignment, name)
+def _absorb(scorer: Any, name: str, records: list[dict[str, Any]]) -> None:
+    """Merge every chunk's per-frame values of scorer ``name`` (flicker across chunk edges too)."""
     for record in records:
         values = record["scorers"].get(name)
         if values is None:
@@ -66,37 +63,22 @@ def _merged_scorer(ctx: Any, curation: Any, alignment: Any, name: str, records: 
         with np.load(record["_npz"]) as arrays:
             thumbs = {key.split(":", 1)[1]: arrays[key] for key in arrays.files if key.startswith(f"{name}:")}
         scorer.absorb(values, thumbs)
-    return scorer
 
 
 def finalize_version(job: ShotJob, version_dir: str | Path) -> RenderManifest:
     """Verify and publish one reserved inference or MatchGrade version folder."""
-    from chroma_engine.runner import ShotContext, verify_sequence, write_manifest
-    from chroma_engine.runner._render_stages import _output_sequence
+    from chroma_engine.runner import ShotContext, publish_render, stage_scorers
 
     folder = version_folder(job, version_dir, _stage_hint(job, version_dir))
     stage = stage_of_folder(job, folder)
     ctx = ShotContext.from_job(job)
-    curation, alignment = ctx.load_curation(), ctx.load_alignment()
-    frames = list(job.media.source.frames)
     records = _load_chunks(folder)
-    _check_coverage(folder, records, frames)
-    naming = job.output.naming if stage == "inference" else matchgrade_naming(job.output.naming)
-    pattern, seq = _output_sequence(ctx, folder, naming)
-    files = verify_sequence(folder, pattern, frames)
-    if stage == "inference":
-        metrics = _merged_scorer(ctx, curation, alignment, "ml", records).summary()
-    else:
-        cube = cube_path(job, folder)
-        if not cube.is_file():
-            raise FarmError(f"{cube}: the MatchGrade LUT is missing", hint="re-run a MatchGrade task")
-        files = [*files, cube]
-        metrics = _merged_scorer(ctx, curation, alignment, "lut", records).summary()
-        if ctx.balanced is not None:
-            metrics.update(_merged_scorer(ctx, curation, alignment, "bal", records).summary())
+    _check_coverage(folder, records, list(job.media.source.frames))
+    scorers = stage_scorers(ctx, ctx.load_curation(), ctx.load_alignment(), stage)
+    for name, scorer in scorers.items():
+        _absorb(scorer, name, records)
     started = min(_dt.datetime.fromisoformat(r["started"]) for r in records)
-    version = int(folder.name[1:])
-    return write_manifest(ctx, stage, folder, version, files, started, output=seq, metrics=metrics)  # type: ignore[arg-type]
+    return publish_render(ctx, stage, folder, scorers, started)
 
 
 def _stage_hint(job: ShotJob, version_dir: str | Path) -> str:

@@ -15,13 +15,7 @@ from pathlib import Path
 from schemas import ShotJob
 
 from ._bundle import load_job_checked
-from ._chunks import (
-    STAGE_OF_STEP,
-    parse_frames,
-    render_infer_chunk,
-    render_matchgrade_chunk,
-    version_folder,
-)
+from ._chunks import STAGE_OF_STEP, parse_frames, render_chunk, version_folder
 from ._errors import FarmError
 
 TASK_STEPS = ("prepare", "train", "model", "infer", "matchgrade", "finalize")
@@ -67,7 +61,7 @@ def run_train(
 
         return stage_dir(job.project.root, "training") / job.shot.name
     if (device or job.training.device) == "ddp":
-        from chroma_engine.training._ddp import launch_ddp
+        from chroma_engine.runner import launch_ddp
 
         return launch_ddp(job, steps=steps)
     from chroma_engine.runner import run_job
@@ -107,9 +101,7 @@ def run_chunk(
         )
     wanted = parse_frames(frames, job)
     folder = version_folder(job, version_dir, STAGE_OF_STEP[step])
-    if step == "infer":
-        return render_infer_chunk(job, wanted, folder, model=model or None, device=device)
-    return render_matchgrade_chunk(job, wanted, folder)
+    return render_chunk(job, step, wanted, folder, model=model or None, device=device)
 
 
 def require(value: object, option: str, step: str) -> None:

@@ -8,8 +8,13 @@ import numpy as np
 
 from chroma_engine.colour import luma
 from chroma_engine.runner import ShotContext
-from chroma_engine.runner._prep_stages import load_pairs, run_alignment, run_curation
-from chroma_engine.runner._render_stages import model_input, reference_pairs
+from chroma_engine.runner._prep_stages import (
+    load_pairs,
+    model_input,
+    reference_pairs,
+    run_alignment,
+    run_curation,
+)
 from chroma_engine.synth import synthesize_shot
 from chroma_engine.training import blown_highlights, ground_truth
 

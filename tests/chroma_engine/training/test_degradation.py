@@ -18,7 +18,7 @@ from chroma_engine.training._degradation import (
     gaussian_blur,
     pool_factor,
 )
-from chroma_engine.training._train import init_global_lut
+from chroma_engine.training._start import init_global_lut
 from chroma_engine.training._truth import flat_mask
 
 

@@ -11,7 +11,7 @@ from chroma_engine.matchgrade import shaper_forward
 from chroma_engine.training import TrainingPair, build_model, export_torchscript, ground_truth
 from chroma_engine.training._input_range import MIN_SPAN, fit_input_range, stretched_display
 from chroma_engine.training._model import INPUT_IDENTITY_SHARE, full_range, set_input_range
-from chroma_engine.training._train import init_global_lut
+from chroma_engine.training._start import init_global_lut
 
 
 def _faded_pair(seed: int = 0, size: tuple[int, int] = (64, 96)) -> TrainingPair:
@@ -101,7 +101,7 @@ def test_start_fits_the_squeezed_channel_better():
     def start_error(stretch: bool) -> float:
         model = build_model("small")
         if not stretch:  # what the model did before: the shaper's own nodes
-            import chroma_engine.training._train as train_module
+            import chroma_engine.training._start as train_module
 
             original = train_module.fit_input_range
             train_module.fit_input_range = lambda sources, masks: full_range()  # type: ignore[assignment]

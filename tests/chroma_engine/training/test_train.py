@@ -20,7 +20,7 @@ from chroma_engine.training import (
     restore_frame,
     train,
 )
-from chroma_engine.training._train import init_global_lut
+from chroma_engine.training._start import init_global_lut
 from chroma_engine.training._truth import flat_mask
 from schemas import ShotJob
 

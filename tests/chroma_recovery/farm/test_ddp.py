@@ -27,7 +27,7 @@ def test_torchrun_two_ranks_gloo(shot: Path) -> None:
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     command += [
         "-m",
-        "chroma_engine.training.ddp_main",
+        "chroma_engine.runner.ddp_main",
         "--job",
         str(shot),
         "--steps",
@@ -69,7 +69,7 @@ def test_killed_ddp_run_resumes_from_its_checkpoint(shot: Path) -> None:
 
     def torchrun(steps: int) -> list[dict]:
         command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-        command += ["-m", "chroma_engine.training.ddp_main", "--job", str(shot), "--steps", str(steps)]
+        command += ["-m", "chroma_engine.runner.ddp_main", "--job", str(shot), "--steps", str(steps)]
         result = subprocess.run(
             command + ["--out", str(out)], capture_output=True, text=True, env=env, timeout=240
         )
