@@ -147,6 +147,35 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path):
     assert again.resumed_from == 20 and again.steps == 20
 
 
+def test_resume_from_a_checkpoint_without_rank_states(tmp_path):
+    """A one-process checkpoint of the earlier layout (one ``sampler_rng``, no ``sampler_rngs`` nor
+    ``world_size``) still resumes exactly; the layout written now carries every rank's generator."""
+    pairs = [_faded_pair(1, 1), _faded_pair(2, 2)]
+    job = _job(tmp_path, contact_sheet_interval=1000)
+    full = train(job, pairs, None, tmp_path / "full", steps=12)
+    assert full.world_size == 1
+
+    def kill_at_7(step: int, total: int, loss: float) -> None:
+        if step == 7:
+            raise _Kill
+
+    with pytest.raises(_Kill):
+        train(job, pairs, None, tmp_path / "cut", steps=12, progress=kill_at_7)
+    path = newest_checkpoint(tmp_path / "cut")
+    assert path is not None and path.name == "ckpt_0000005.pt"
+    state = torch.load(path, weights_only=True)
+    assert state["world_size"] == 1 and len(state["sampler_rngs"]) == 1
+    assert torch.equal(state["sampler_rngs"][0], state["sampler_rng"])
+    for key in ("sampler_rngs", "world_size"):
+        del state[key]
+    torch.save(state, path)
+    resumed = train(job, pairs, None, tmp_path / "cut", steps=12)
+    assert resumed.resumed_from == 5
+    a, b = load_model(full.model_file), load_model(resumed.model_file)
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-5)
+
+
 def test_gpu_bench_runs_on_cpu_tiny():
     stats = gpu_bench(
         pairs=2,

@@ -105,8 +105,6 @@ def test_chunked_farm_render_is_bit_identical_to_local_run(shot: Path, tmp_path:
 
 @pytest.mark.slow
 def test_openjd_run_matches_local_run(shot: Path, tmp_path: Path) -> None:
-    from chroma_engine.io import read_image
-
     local_root = tmp_path / "local"
     shutil.copytree(shot.parent, local_root)
     data = json.loads(shot.read_text())
@@ -139,15 +137,4 @@ def test_openjd_run_matches_local_run(shot: Path, tmp_path: Path) -> None:
     assert farm.returncode == 0, farm.stdout[-4000:]
 
     for stage in ("04_inference_render", "05_matchgrade_render"):
-        farm_dir, farm_manifest = _manifest(shot.parent, stage)
-        local_dir, local_manifest = _manifest(local_root, stage)
-        assert farm_manifest.frame_count == local_manifest.frame_count == 6
-        names = sorted(f.name for f in farm_manifest.files)
-        assert names == sorted(f.name for f in local_manifest.files)
-        for entry in farm_manifest.files:
-            assert (farm_dir / entry.name).stat().st_size == entry.size
-        for name in (n for n in names if n.endswith(".exr")):
-            a, b = read_image(farm_dir / name), read_image(local_dir / name)
-            assert np.abs(a - b).max() < 2e-3, name
-        for key, value in local_manifest.metrics.items():
-            assert farm_manifest.metrics[key] == pytest.approx(value, rel=1e-3, abs=1e-4), key
+        _assert_identical(_manifest(shot.parent, stage), _manifest(local_root, stage))
