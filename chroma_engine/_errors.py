@@ -5,7 +5,8 @@ Tree::
     EngineError                  root; every error the engine raises (``hint`` says what to do)
     ├── MediaError               an image or sequence cannot be read or written
     │   ├── MissingFramesError   frames of a sequence are absent (lists them)
-    │   └── WriteError           a file could not be written durably (names it; nothing replaced)
+    │   ├── WriteError           a file could not be written durably (names it; nothing replaced)
+    │   └── ManifestError        a render's manifest is invalid or its files are missing or corrupt
     ├── ColourError              an OCIO colour space or conversion is unknown
     ├── StageError               a stage cannot run on this input (names the frame or field)
     └── TrainingError            training or model export failed
@@ -50,6 +51,10 @@ class WriteError(MediaError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: not written ({reason})", hint=hint)
+
+
+class ManifestError(MediaError):
+    """A render's manifest is invalid, or a file it lists is missing, altered or unreadable."""
 
 
 class ColourError(EngineError):

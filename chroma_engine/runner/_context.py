@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +19,7 @@ from ..io import (
     write_document,
     write_json_atomic,
 )
+from ..io import sha256_file as sha256_file  # re-exported: farm/_chunks.py imports it from here
 from ..layout import init_project, stage_dir
 
 R = TypeVar("R", bound=BaseModel)
@@ -102,14 +101,6 @@ def _load_record(path: Path | None, model: type[R], stage: str) -> R:
 def save_record(record: object, path: Path) -> Path:
     """Write a pydantic record atomically as indented JSON."""
     return write_document(path, record)
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_json(path: Path, data: object) -> Path:

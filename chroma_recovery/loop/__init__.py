@@ -1,7 +1,7 @@
 """The loop: a filesystem job queue, render-side watchers and publishing for re-import."""
 
-from ._errors import ClaimLost, LoopError, PublishError, QueueError
-from ._publish import IMPORT_STAGES, ImportQueue, ManifestWatcher, verify_manifest
+from ._errors import ClaimLost, LoopError, QueueError
+from ._publish import IMPORT_STAGES, ImportQueue, ManifestWatcher
 from ._queue import (
     STATES,
     Claim,
@@ -25,7 +25,6 @@ __all__ = [
     "LoopError",
     "ManifestWatcher",
     "Outcome",
-    "PublishError",
     "QueueError",
     "STATES",
     "Worker",
@@ -33,6 +32,5 @@ __all__ = [
     "heartbeat_interval",
     "positive_seconds",
     "require_project",
-    "verify_manifest",
     "worker_id",
 ]
