@@ -8,6 +8,7 @@ from importlib.metadata import version as _distribution_version
 
 from ._errors import (
     ColourError,
+    ConformError,
     EngineError,
     ManifestError,
     MediaError,
@@ -24,6 +25,7 @@ except PackageNotFoundError:  # a source tree on sys.path without an installed d
 
 __all__ = [
     "ColourError",
+    "ConformError",
     "EngineError",
     "ManifestError",
     "MediaError",

@@ -9,6 +9,7 @@ Tree::
     │   └── ManifestError        a render's manifest is invalid or its files are missing or corrupt
     ├── ColourError              an OCIO colour space or conversion is unknown
     ├── StageError               a stage cannot run on this input (names the frame or field)
+    ├── ConformError             a reel cannot be read or conformed, a version cannot be approved
     └── TrainingError            training or model export failed
 """
 
@@ -63,6 +64,10 @@ class ColourError(EngineError):
 
 class StageError(EngineError):
     """A stage cannot run on this input."""
+
+
+class ConformError(EngineError):
+    """A reel could not be read or conformed, or a version could not be selected or approved."""
 
 
 class TrainingError(EngineError):

@@ -94,9 +94,7 @@ def imported_names(tree: ast.AST, module_parts: list[str], is_package: bool) -> 
         if isinstance(node, ast.Import):
             refs.extend(ImportRef(node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            module = (
-                _resolve_relative(node, module_parts, is_package) if node.level else (node.module or "")
-            )
+            module = _resolve_relative(node, module_parts, is_package) if node.level else (node.module or "")
             for alias in node.names:
                 refs.append(ImportRef(node.lineno, module if alias.name == "*" else f"{module}.{alias.name}"))
         elif isinstance(node, ast.Call):
@@ -118,12 +116,20 @@ def check_source(source: str, rel_path: str, module_parts: list[str], is_package
         if top not in LAYERS or top == owner:
             continue
         if LAYERS[top] >= layer:
-            found.append(Violation(rel_path, ref.line, f"{owner} (layer {layer}) imports {ref.target} "
-                                                        f"(layer {LAYERS[top]}): layers point down"))
+            found.append(
+                Violation(
+                    rel_path,
+                    ref.line,
+                    f"{owner} (layer {layer}) imports {ref.target} (layer {LAYERS[top]}): layers point down",
+                )
+            )
         private = [p for p in parts[1:] if _is_private(p)]
         if private:
-            found.append(Violation(rel_path, ref.line, f"{owner} imports {ref.target}: "
-                                                        f"{private[0]} is private to {top}"))
+            found.append(
+                Violation(
+                    rel_path, ref.line, f"{owner} imports {ref.target}: {private[0]} is private to {top}"
+                )
+            )
     return found
 
 
@@ -175,7 +181,9 @@ def name_grab():
 
 
 def test_scanner_names_each_offending_line() -> None:
-    found = check_source(FAKE_ENGINE_MODULE, "chroma_engine/fake/mod.py", ["chroma_engine", "fake", "mod"], False)
+    found = check_source(
+        FAKE_ENGINE_MODULE, "chroma_engine/fake/mod.py", ["chroma_engine", "fake", "mod"], False
+    )
     lines = sorted((v.line, v.message.split(":")[0]) for v in found)
     assert lines == [
         (4, "chroma_engine imports schemas._base.FrameRate"),
@@ -207,5 +215,7 @@ def test_scanner_rules(owner: str, source: str, expected: int) -> None:
 
 def test_scripts_see_public_apis_only() -> None:
     ok = check_source("from resolve_bridge import run_menu_action\n", "scripts/a.py", ["scripts", "a"], False)
-    bad = check_source("from resolve_bridge._menu import run_menu_action\n", "scripts/a.py", ["scripts", "a"], False)
+    bad = check_source(
+        "from resolve_bridge._menu import run_menu_action\n", "scripts/a.py", ["scripts", "a"], False
+    )
     assert ok == [] and [v.line for v in bad] == [1]

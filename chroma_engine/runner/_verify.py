@@ -29,7 +29,9 @@ def verify_manifest(path: str | os.PathLike[str], check_images: bool = True) -> 
         if not file.is_file():
             raise ManifestError(f"{manifest_path}: listed file {entry.name} is missing", hint="re-render")
         if file.stat().st_size != entry.size or sha256_file(file) != entry.sha256:
-            raise ManifestError(f"{manifest_path}: {entry.name} does not match its checksum", hint="re-render")
+            raise ManifestError(
+                f"{manifest_path}: {entry.name} does not match its checksum", hint="re-render"
+            )
     if manifest.output is not None:
         exrs = [e for e in manifest.files if e.name.endswith(".exr")]
         if len(exrs) != manifest.frame_count:

@@ -1,4 +1,4 @@
-"""Conform against a fake project: matching, placement, approved vs latest, markers, approval, CLI."""
+"""Conform against a fake project: matching, placement, approved vs latest, markers, approval."""
 
 from __future__ import annotations
 
@@ -7,31 +7,14 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from typer.testing import CliRunner
 
-from chroma_recovery.cli._app import app
-from chroma_recovery.conform import ConformError, approve, conform_reel_file, read_approval, select_version
-from tests.chroma_recovery.conform.conform_helpers import edl, write_job, write_render
+from chroma_engine.conform import ConformError, approve, conform_reel_file, read_approval, select_version
+from tests.chroma_engine.conform.conform_helpers import sample_project, write_render
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    write_job(root, "sh010", 86400, 86448)  # matched by name
-    write_render(root, "sh010", "inference", 1, count=48)
-    write_render(root, "sh010", "matchgrade", 1, count=48)
-    write_job(root, "sh020", 86448, 86472, reel="R2", first=2001, count=24)  # matched by reel+record
-    write_render(root, "sh020", "inference", 1, first=2001, count=24)
-    write_render(root, "sh020", "inference", 2, first=2001, count=24)
-    write_job(root, "sh030", 86472, 86482, reel="R9")  # reel differs -> no match
-    write_render(root, "sh030", "inference", 1, count=10)
-    write_render(root, "sh040", "inference", 1, count=12, job_id="job_x40")  # no job file; by job id
-    (root / "reel.edl").write_text(edl([
-        ("sh010", "R1", 1001, 1049, 86400, 86448),
-        ("other", "R2", 5, 29, 86448, 86472),
-        ("nothing", "R3", 0, 10, 86472, 86482),
-    ]))  # fmt: skip
-    return root
+    return sample_project(tmp_path / "proj")
 
 
 def test_matches_places_and_marks(project: Path, tmp_path: Path) -> None:
@@ -124,27 +107,9 @@ def test_approve_refuses_missing_unfinished_and_corrupt(project: Path) -> None:
         select_version(project, "nope", "inference")
 
 
-def test_cli_conform_table_and_approve(project: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(app, ["approve", "sh020", "v001", "--project", str(project), "--by", "me"])
-    assert result.exit_code == 0, result.output
-    assert (
-        json.loads((project / "pipeline/04_inference_render/sh020/approved.json").read_text())["version"] == 1
-    )
-    out = tmp_path / "c.otio"
-    result = runner.invoke(
-        app, ["conform", str(project / "reel.edl"), "--project", str(project), "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    assert "v001 (approved)" in result.output and "no render" in result.output
-    assert "01:00:00:00" in result.output and out.is_file()
-    bad = runner.invoke(app, ["approve", "sh020", "9", "--project", str(project)])
-    assert bad.exit_code == 2 and "no finished render" in bad.output
-
-
 def test_bench_fixture_small(tmp_path: Path) -> None:
-    from chroma_recovery.conform._bench import run_bench
+    from chroma_engine.conform import bench_conform
 
-    result = run_bench(events=40, repeats=1, out=tmp_path / "conform.json")
+    result = bench_conform(events=40, repeats=1, out=tmp_path / "conform.json")
     assert (result["matched"], result["ml_placed"], result["approved"]) == (30, 30, 10)
     assert json.loads((tmp_path / "conform.json").read_text())["events"] == 40

@@ -25,10 +25,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from schemas import RenderManifest, SchemaError, SchemaModel, load_manifest
-from schemas._base import SafeName
+from schemas import RenderManifest, SafeName, SchemaError, SchemaModel, load_manifest
 
-from ._errors import ConformError
+from .._errors import ConformError
 
 MANIFEST_NAME = "_manifest.json"
 APPROVAL_NAME = "approved.json"
@@ -73,7 +72,7 @@ class ApprovalRecord(SchemaModel):
 
 @functools.cache
 def _stage_folder(stage: str) -> str:
-    from chroma_engine.layout import STAGE_FOLDERS
+    from ..layout import STAGE_FOLDERS
 
     return next(f.folder for f in STAGE_FOLDERS if f.stage == stage)
 
@@ -171,8 +170,9 @@ def approve(
     Raises:
         ConformError: the version does not exist, is unfinished, or its manifest fails to verify.
     """
-    from chroma_engine.io import write_text_atomic
-    from chroma_recovery.loop import PublishError, verify_manifest
+    from .._errors import ManifestError
+    from ..io import write_text_atomic
+    from ..runner import verify_manifest
 
     path = manifest_path(project, shot, stage, version)
     if not path.is_file():
@@ -183,7 +183,7 @@ def approve(
         )
     try:
         manifest = verify_manifest(path, check_images=check_images)
-    except PublishError as exc:
+    except ManifestError as exc:
         raise ConformError(f"cannot approve: {exc}", hint=exc.hint or "re-render this version") from exc
     _check_identity(manifest, path, shot, stage, version)
     previous = read_approval(project, shot, stage)

@@ -3,7 +3,7 @@
 Shots come from ``<project>/jobs/done/<job_id>.json`` (a ``ShotJob``: reel, record_in/record_out,
 source numbering) and from the render folders ``pipeline/04_inference_render/<shot>/`` and
 ``pipeline/05_matchgrade_render/<shot>/``. For each shot and stage the version in force is chosen
-by :func:`~chroma_recovery.conform._versions.find_version` (approved, else latest).
+by :func:`~chroma_engine.conform._versions.find_version` (approved, else latest).
 """
 
 from __future__ import annotations
