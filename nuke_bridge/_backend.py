@@ -1,7 +1,4 @@
-"""Choose the backend (Nuke or the native engine) and run a shot's stage scripts through Nuke.
-
-``select_backend`` implements ``--backend``: an explicit CLI choice beats the job's ``backend`` field;
-``auto`` means Nuke when one is found, else native; ``nuke`` without a Nuke raises ``NukeNotFoundError``.
+"""Run a shot's stage scripts through Nuke (the backend itself is chosen by ``choose_backend``).
 
 ``run_stages_with_nuke`` renders the ``.nk`` scripts that ``build_scripts`` wrote, in pipeline order.
 What to run is read from each script itself (with the ``.nk`` reader), so it follows the graph as built:
@@ -21,20 +18,17 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 from schemas import STAGES, SchemaModel, SequenceRef, ShotJob, StageName
 
 from ._commands import RunOptions, render_script, train_script
 from ._errors import NukeBridgeError
 from ._graph import Graph, KnobValue, Node, Raw
-from ._locate import NukeInstall, find_nuke, locate_nuke
+from ._locate import NukeInstall, locate_nuke
 from ._reader import read_nk
 from ._runner import NukeEvent
 from ._wrapper import PressStep, SetKnobStep
 
-Backend = Literal["nuke", "native"]
-BackendChoice = Literal["auto", "nuke", "native"]
 StageEventCallback = Callable[[str, NukeEvent], None]
 
 _PRESS_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -61,36 +55,6 @@ class StageRun(SchemaModel):
     log_path: str
     duration_s: float
     cat_file: str | None = None
-
-
-def select_backend(
-    job_backend: BackendChoice,
-    cli_backend: BackendChoice | None,
-    project_root: str | os.PathLike[str] | None,
-    *,
-    env: Mapping[str, str] | None = None,
-    install_globs: Sequence[tuple[str, str]] | None = None,
-) -> Backend:
-    """``nuke`` or ``native``: the CLI choice (when given and not ``auto``) beats the job's.
-
-    Args:
-        job_backend: the job's ``backend`` field.
-        cli_backend: ``--backend`` (None when not given).
-        project_root: where ``chroma_recovery.toml`` may name the executable.
-        env, install_globs: see ``locate_nuke`` (tests).
-
-    Raises:
-        NukeNotFoundError: ``nuke`` was asked for and no Nuke is found (names ``CHROMA_RECOVERY_NUKE``
-            and ``--backend native``), or an explicit Nuke setting points at a missing file.
-    """
-    choice = cli_backend if cli_backend not in (None, "auto") else job_backend
-    if choice == "native":
-        return "native"
-    if choice == "nuke":
-        locate_nuke(project_root, env=env, install_globs=install_globs)
-        return "nuke"
-    found = find_nuke(project_root, env=env, install_globs=install_globs)
-    return "nuke" if found is not None else "native"
 
 
 def apply_edition_limits(job: ShotJob, install: NukeInstall) -> ShotJob:

@@ -12,6 +12,7 @@ from ._checkpoints import (
     newest_checkpoint,
     save_checkpoint,
 )
+from ._ddp import launch_ddp
 from ._inference import export_torchscript, load_model, restore_frame, restore_frame_with_aces
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
@@ -43,6 +44,7 @@ __all__ = [
     "export_torchscript",
     "flat_mask",
     "gamut_fit_chroma",
+    "launch_ddp",
     "gpu_bench",
     "ground_truth",
     "load_checkpoint",

@@ -38,6 +38,13 @@ def bind_job(job_file: str | os.PathLike[str], project_root: str | os.PathLike[s
     return job.model_copy(update={"project": job.project.model_copy(update={"root": str(root)})})
 
 
+def _uses_nuke(job: ShotJob, backend: str) -> bool:
+    """The ``Backend`` parameter decided once, as everywhere (``nuke_bridge.choose_backend``)."""
+    from nuke_bridge import choose_backend
+
+    return choose_backend(backend, job).uses_nuke
+
+
 def _nuke_stages(job: ShotJob, stages: list[str]) -> None:
     from nuke_bridge import run_job_with_nuke
 
@@ -46,7 +53,7 @@ def _nuke_stages(job: ShotJob, stages: list[str]) -> None:
 
 def run_prepare(job: ShotJob, backend: str = "native") -> None:
     """Stages 01 and 02 (curation, alignment)."""
-    if backend == "nuke":
+    if _uses_nuke(job, backend):
         _nuke_stages(job, ["curation", "alignment"])
         return
     from chroma_engine.runner import run_job
@@ -61,13 +68,13 @@ def run_train(
 
     Returns the trained model (TorchScript) path, or the training folder for Nuke.
     """
-    if backend == "nuke":
+    if _uses_nuke(job, backend):
         _nuke_stages(job, ["training"])
         from chroma_engine.layout import stage_dir
 
         return stage_dir(job.project.root, "training") / job.shot.name
     if (device or job.training.device) == "ddp":
-        from chroma_engine.training._ddp import launch_ddp
+        from chroma_engine.training import launch_ddp
 
         return launch_ddp(job, steps=steps)
     from chroma_engine.runner import run_job
@@ -110,9 +117,3 @@ def run_chunk(
     if step == "infer":
         return render_infer_chunk(job, wanted, folder, model=model or None, device=device)
     return render_matchgrade_chunk(job, wanted, folder)
-
-
-def require(value: object, option: str, step: str) -> None:
-    """A task option the step cannot do without."""
-    if value in (None, "", [], ()):
-        raise FarmError(f"--step {step} needs {option}")

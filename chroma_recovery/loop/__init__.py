@@ -1,5 +1,6 @@
 """The loop: a filesystem job queue, render-side watchers and publishing for re-import."""
 
+from ._bench import bench_watch_latency
 from ._errors import ClaimLost, LoopError, QueueError
 from ._publish import IMPORT_STAGES, ImportQueue, ManifestWatcher
 from ._queue import (
@@ -28,6 +29,7 @@ __all__ = [
     "QueueError",
     "STATES",
     "Worker",
+    "bench_watch_latency",
     "engine_runner",
     "heartbeat_interval",
     "positive_seconds",
