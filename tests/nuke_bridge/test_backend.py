@@ -181,13 +181,13 @@ def test_inference_without_model_or_script_is_refused(tmp_path: Path) -> None:
 def test_write_outputs_reads_frames_from_the_script(tmp_path: Path) -> None:
     job = _job(tmp_path / "project")
     scripts = build_scripts(job, stages=["curation"])
-    names, first, last, files = write_outputs(read_nk(scripts["curation"]), tmp_path)
-    assert (first, last) == (1, 3)
-    assert len(names) == 2
-    assert len(files) == 6
-    assert files[0].endswith("_0001.exr") and files[2].endswith("_0003.exr")
+    writes = write_outputs(read_nk(scripts["curation"]), tmp_path)
+    assert (writes.first, writes.last) == (1, 3)
+    assert len(writes.names) == 2
+    assert len(writes.files) == 6
+    assert writes.files[0].endswith("_0001.exr") and writes.files[2].endswith("_0003.exr")
     graph = read_nk(scripts["curation"])
-    graph[names[1]].knobs.update({"first": 2, "last": 7})
-    _, first, last, files = write_outputs(graph, tmp_path)
-    assert (first, last) == (1, 7)
-    assert len(files) == 3 + 6
+    graph[writes.names[1]].knobs.update({"first": 2, "last": 7})
+    limited = write_outputs(graph, tmp_path)
+    assert (limited.first, limited.last) == (1, 7)
+    assert len(limited.files) == 3 + 6
