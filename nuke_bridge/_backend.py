@@ -211,7 +211,7 @@ class _StageContext:
         return round(time.monotonic() - self.started, 3)
 
 
-def _ordered(stages: Sequence[str], scripts: Mapping[str, str | os.PathLike[str]]) -> list[str]:
+def _ordered(stages: Sequence[str], scripts: Mapping[str, str | os.PathLike[str]]) -> list[StageName]:
     """``stages`` in pipeline order, each with a script."""
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
@@ -268,7 +268,7 @@ def _check_model(script: Path, graph: Graph, root: Path) -> None:
 
 def _render(
     install: NukeInstall,
-    stage: str,
+    stage: StageName,
     script: Path,
     graph: Graph,
     root: Path,
@@ -299,7 +299,7 @@ def _render(
         on_event=run.forward,
     )
     return StageRun(
-        stage=stage,  # type: ignore[arg-type]  # checked by _ordered
+        stage=stage,
         script=str(script),
         outputs=result.outputs,
         log_path=result.log_path,
