@@ -20,6 +20,7 @@ import getpass
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +36,19 @@ Selection = Literal["approved", "latest"]
 RenderStage = Literal["inference", "matchgrade"]
 RENDER_STAGES: tuple[RenderStage, ...] = ("inference", "matchgrade")
 _VERSION_RE = re.compile(r"^v(\d{3,})$")  # as chroma_engine.io.existing_versions
+
+
+@dataclass(frozen=True)
+class VersionInForce:
+    """The render version of a shot's stage to use.
+
+    Attributes:
+        version: the ``v###`` number.
+        selection: ``approved`` (recorded in ``approved.json``) or ``latest`` (newest finished).
+    """
+
+    version: int
+    selection: Selection
 
 
 class ApprovalEvent(SchemaModel):
@@ -123,10 +137,8 @@ def read_approval(project: str | os.PathLike[str], shot: str, stage: str) -> App
         raise ConformError(f"{path}: unreadable approval record ({detail})", hint="fix or delete it") from exc
 
 
-def select_version(
-    project: str | os.PathLike[str], shot: str, stage: str = "inference"
-) -> tuple[int, Selection]:
-    """The version of ``shot``'s ``stage`` render to use: ``(n, "approved")`` or ``(n, "latest")``.
+def select_version(project: str | os.PathLike[str], shot: str, stage: str = "inference") -> VersionInForce:
+    """The version of ``shot``'s ``stage`` render to use: the approved one, else the latest.
 
     An approval whose version folder lost its manifest is ignored (the latest is used instead).
 
@@ -142,15 +154,15 @@ def select_version(
     return found
 
 
-def find_version(project: str | os.PathLike[str], shot: str, stage: str) -> tuple[int, Selection] | None:
+def find_version(project: str | os.PathLike[str], shot: str, stage: str) -> VersionInForce | None:
     """Like :func:`select_version`, but None when the shot has no finished render."""
     versions = finished_versions(project, shot, stage)
     if not versions:
         return None
     approval = read_approval(project, shot, stage)
     if approval is not None and approval.version in versions:
-        return approval.version, "approved"
-    return versions[-1], "latest"
+        return VersionInForce(approval.version, "approved")
+    return VersionInForce(versions[-1], "latest")
 
 
 def approve(

@@ -8,7 +8,14 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from chroma_engine.conform import ConformError, approve, conform_reel_file, read_approval, select_version
+from chroma_engine.conform import (
+    ConformError,
+    VersionInForce,
+    approve,
+    conform_reel_file,
+    read_approval,
+    select_version,
+)
 from tests.chroma_engine.conform.conform_helpers import sample_project, write_render
 
 
@@ -73,13 +80,13 @@ def test_job_id_metadata_and_partial_cover(project: Path, tmp_path: Path) -> Non
 
 
 def test_approved_beats_latest_and_survives_a_rerender(project: Path, tmp_path: Path) -> None:
-    assert select_version(project, "sh020", "inference") == (2, "latest")
+    assert select_version(project, "sh020", "inference") == VersionInForce(2, "latest")
     record = approve(project, "sh020", 1, approved_by="colorist", note="better skin")
     assert record.version == 1 and len(record.history) == 1
-    assert select_version(project, "sh020", "inference") == (1, "approved")
+    assert select_version(project, "sh020", "inference") == VersionInForce(1, "approved")
     write_render(project, "sh020", "inference", 3, first=2001, count=24)  # a re-render: new folder
     write_render(project, "sh020", "inference", 4, first=2001, count=24, manifest=False)  # still rendering
-    assert select_version(project, "sh020", "inference") == (1, "approved")
+    assert select_version(project, "sh020", "inference") == VersionInForce(1, "approved")
     assert (project / "pipeline/04_inference_render/sh020/v001/_manifest.json").is_file()
     plan = conform_reel_file(project / "reel.edl", project, tmp_path / "c.otio")
     assert plan.rows[1].ml is not None and (plan.rows[1].ml.version, plan.rows[1].ml.selection) == (
@@ -89,7 +96,7 @@ def test_approved_beats_latest_and_survives_a_rerender(project: Path, tmp_path: 
     approve(project, "sh020", 3)
     history = read_approval(project, "sh020", "inference")
     assert history is not None and [e.version for e in history.history] == [1, 3]
-    assert select_version(project, "sh020", "inference") == (3, "approved")
+    assert select_version(project, "sh020", "inference") == VersionInForce(3, "approved")
 
 
 def test_approve_refuses_missing_unfinished_and_corrupt(project: Path) -> None:
