@@ -5,9 +5,11 @@ Tree::
     EngineError                  root; every error the engine raises (``hint`` says what to do)
     ├── MediaError               an image or sequence cannot be read or written
     │   ├── MissingFramesError   frames of a sequence are absent (lists them)
-    │   └── WriteError           a file could not be written durably (names it; nothing replaced)
+    │   ├── WriteError           a file could not be written durably (names it; nothing replaced)
+    │   └── ManifestError        a render's manifest is invalid or its files are missing or corrupt
     ├── ColourError              an OCIO colour space or conversion is unknown
     ├── StageError               a stage cannot run on this input (names the frame or field)
+    ├── ConformError             a reel cannot be read or conformed, a version cannot be approved
     └── TrainingError            training or model export failed
 """
 
@@ -52,12 +54,20 @@ class WriteError(MediaError):
         super().__init__(f"{path}: not written ({reason})", hint=hint)
 
 
+class ManifestError(MediaError):
+    """A render's manifest is invalid, or a file it lists is missing, altered or unreadable."""
+
+
 class ColourError(EngineError):
     """A colour space or conversion is unknown to the pinned OCIO config."""
 
 
 class StageError(EngineError):
     """A stage cannot run on this input."""
+
+
+class ConformError(EngineError):
+    """A reel could not be read or conformed, or a version could not be selected or approved."""
 
 
 class TrainingError(EngineError):

@@ -1,3 +1,5 @@
 """chroma-recovery: the command line that ties the engine, the Nuke bridge and the Resolve bridge."""
 
-__version__ = "0.1.0"
+from chroma_engine import __version__
+
+__all__ = ["__version__"]

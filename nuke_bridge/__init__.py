@@ -4,9 +4,10 @@ Generation is pure Python (a node-graph model, a deterministic writer and a read
 lives in the runner modules. Nothing here imports ``nuke``.
 """
 
-from ._backend import StageRun, apply_edition_limits, check_edition, run_stages_with_nuke, select_backend
+from ._backend import StageRun, apply_edition_limits, check_edition, run_stages_with_nuke
 from ._build import BUILDERS, build_all, build_scripts, load_records, next_version, script_path
 from ._catfile import CatFileError, build_catfile_graph, check_torchscript, create_cat_file
+from ._choose import Backend, BackendDecision, BackendRequest, choose_backend
 from ._commands import RunOptions, render_script, train_script
 from ._errors import GraphError, NkParseError, NukeBridgeError, StageInputError
 from ._graph import Array, Curve, Expr, Graph, KnobValue, Node, Raw, array
@@ -23,6 +24,9 @@ from ._writer import format_value, normalise_version, quote, write_nk
 __all__ = [
     "Array",
     "BUILDERS",
+    "Backend",
+    "BackendDecision",
+    "BackendRequest",
     "BuildOptions",
     "CatFileError",
     "Curve",
@@ -60,6 +64,7 @@ __all__ = [
     "build_training",
     "check_edition",
     "check_torchscript",
+    "choose_backend",
     "create_cat_file",
     "find_nuke",
     "format_value",
@@ -75,7 +80,6 @@ __all__ = [
     "run_job_with_nuke",
     "run_stages_with_nuke",
     "script_path",
-    "select_backend",
     "train_script",
     "write_nk",
 ]

@@ -1,7 +1,4 @@
-"""Choose the backend (Nuke or the native engine) and run a shot's stage scripts through Nuke.
-
-``select_backend`` implements ``--backend``: an explicit CLI choice beats the job's ``backend`` field;
-``auto`` means Nuke when one is found, else native; ``nuke`` without a Nuke raises ``NukeNotFoundError``.
+"""Run a shot's stage scripts through Nuke (the backend itself is chosen by ``choose_backend``).
 
 ``run_stages_with_nuke`` renders the ``.nk`` scripts that ``build_scripts`` wrote, in pipeline order.
 What to run is read from each script itself (with the ``.nk`` reader), so it follows the graph as built:
@@ -20,21 +17,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from schemas import STAGES, SchemaModel, SequenceRef, ShotJob, StageName
 
 from ._commands import RunOptions, render_script, train_script
 from ._errors import NukeBridgeError
 from ._graph import Graph, KnobValue, Node, Raw
-from ._locate import NukeInstall, find_nuke, locate_nuke
+from ._locate import NukeInstall, locate_nuke
 from ._reader import read_nk
 from ._runner import NukeEvent
 from ._wrapper import PressStep, SetKnobStep
 
-Backend = Literal["nuke", "native"]
-BackendChoice = Literal["auto", "nuke", "native"]
 StageEventCallback = Callable[[str, NukeEvent], None]
 
 _PRESS_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -61,36 +56,6 @@ class StageRun(SchemaModel):
     log_path: str
     duration_s: float
     cat_file: str | None = None
-
-
-def select_backend(
-    job_backend: BackendChoice,
-    cli_backend: BackendChoice | None,
-    project_root: str | os.PathLike[str] | None,
-    *,
-    env: Mapping[str, str] | None = None,
-    install_globs: Sequence[tuple[str, str]] | None = None,
-) -> Backend:
-    """``nuke`` or ``native``: the CLI choice (when given and not ``auto``) beats the job's.
-
-    Args:
-        job_backend: the job's ``backend`` field.
-        cli_backend: ``--backend`` (None when not given).
-        project_root: where ``chroma_recovery.toml`` may name the executable.
-        env, install_globs: see ``locate_nuke`` (tests).
-
-    Raises:
-        NukeNotFoundError: ``nuke`` was asked for and no Nuke is found (names ``CHROMA_RECOVERY_NUKE``
-            and ``--backend native``), or an explicit Nuke setting points at a missing file.
-    """
-    choice = cli_backend if cli_backend not in (None, "auto") else job_backend
-    if choice == "native":
-        return "native"
-    if choice == "nuke":
-        locate_nuke(project_root, env=env, install_globs=install_globs)
-        return "nuke"
-    found = find_nuke(project_root, env=env, install_globs=install_globs)
-    return "nuke" if found is not None else "native"
 
 
 def apply_edition_limits(job: ShotJob, install: NukeInstall) -> ShotJob:
@@ -152,8 +117,24 @@ def _absolute(path: str, base: Path) -> Path:
     return candidate if candidate.is_absolute() else base / candidate
 
 
-def write_outputs(graph: Graph, base: Path) -> tuple[list[str], int, int, list[str]]:
-    """``(write names, first, last, expected files)`` of a script's enabled Writes.
+@dataclass(frozen=True)
+class WriteOutputs:
+    """What a script's enabled Write nodes render.
+
+    Attributes:
+        names: the Write nodes.
+        first, last: the frame range to render (the union of the Writes' ranges).
+        files: every file they are expected to write (absolute).
+    """
+
+    names: list[str]
+    first: int
+    last: int
+    files: list[str]
+
+
+def write_outputs(graph: Graph, base: Path) -> WriteOutputs:
+    """The enabled Writes of a script, their frame range and expected files.
 
     A Write renders the Root range, or its own ``first``-``last`` when ``use_limit`` is on; the
     returned range is the union over the Writes (Nuke skips frames outside a Write's limit).
@@ -181,7 +162,7 @@ def write_outputs(graph: Graph, base: Path) -> tuple[list[str], int, int, list[s
             files.append(str(_absolute(pattern, base)))
     if ranges:
         first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
-    return names, first, last, files
+    return WriteOutputs(names=names, first=first, last=last, files=files)
 
 
 def publish_model(cat: str | os.PathLike[str], target: str | os.PathLike[str]) -> bool:
@@ -213,6 +194,119 @@ def _stage_steps(stage: str, graph: Graph, model: str | None, root: Path) -> lis
     return steps
 
 
+@dataclass(frozen=True)
+class _StageContext:
+    """One stage's run: Nuke options, its event forwarder and its start time."""
+
+    stage: str
+    options: RunOptions | None
+    on_event: StageEventCallback | None
+    started: float = field(default_factory=time.monotonic)
+
+    def forward(self, event: NukeEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(self.stage, event)
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3)
+
+
+def _ordered(stages: Sequence[str], scripts: Mapping[str, str | os.PathLike[str]]) -> list[StageName]:
+    """``stages`` in pipeline order, each with a script."""
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise NukeBridgeError(f"unknown stage(s) {', '.join(unknown)}", hint=f"use {', '.join(STAGES)}")
+    ordered = [s for s in STAGES if s in set(stages)]
+    missing = [s for s in ordered if s not in scripts]
+    if missing:
+        raise NukeBridgeError(
+            f"no script for stage(s) {', '.join(missing)}", hint="build them with build_scripts"
+        )
+    return ordered
+
+
+def _train(install: NukeInstall, script: Path, graph: Graph, root: Path, run: _StageContext) -> StageRun:
+    """Execute every CopyCat node of the training script; the newest ``.cat`` is the model."""
+    copycats = graph.by_class("CopyCat")
+    if not copycats:
+        raise NukeBridgeError(f"{script}: no CopyCat node to train", hint="rebuild the training script")
+    cat: str | None = None
+    log = ""
+    for node in copycats:
+        data_dir = _text(node.knobs.get("dataDirectory"))
+        if not data_dir:
+            raise NukeBridgeError(f"{script}: {node.name} has no dataDirectory", hint="rebuild the script")
+        result = train_script(
+            install,
+            script,
+            data_directory=_absolute(data_dir, root),
+            node=node.name,
+            options=run.options,
+            on_event=run.forward,
+        )
+        cat, log = result.cat_file, result.log_path
+    return StageRun(
+        stage="training",
+        script=str(script),
+        outputs=(cat,) if cat else (),
+        log_path=log,
+        duration_s=run.elapsed(),
+        cat_file=cat,
+    )
+
+
+def _check_model(script: Path, graph: Graph, root: Path) -> None:
+    """Inference without a model trained in this run: every Inference node's modelFile must exist."""
+    for node in graph.by_class("Inference"):
+        path = _text(node.knobs.get("modelFile"))
+        if not path or not _absolute(path, root).is_file():
+            raise NukeBridgeError(
+                f"{script}: {node.name} modelFile {path!r} does not exist",
+                hint="run the training stage first, or convert the engine's .pt with create_cat_file",
+            )
+
+
+def _render(
+    install: NukeInstall,
+    stage: StageName,
+    script: Path,
+    graph: Graph,
+    root: Path,
+    model: str | None,
+    run: _StageContext,
+) -> StageRun:
+    """Render the enabled Writes of a stage script into files that do not exist yet."""
+    writes = write_outputs(graph, root)
+    if not writes.names:
+        raise NukeBridgeError(f"{script}: no enabled Write node to render", hint="rebuild the script")
+    existing = [p for p in writes.files if os.path.exists(p)]
+    if existing:
+        raise NukeBridgeError(
+            f"stage {stage}: {existing[0]} already exists; earlier renders are never overwritten",
+            hint="build a new script version (chroma-recovery nk build): outputs go to a new v### folder",
+        )
+    if stage == "inference" and model is None:
+        _check_model(script, graph, root)
+    result = render_script(
+        install,
+        script,
+        first=writes.first,
+        last=writes.last,
+        nodes=writes.names,
+        expected=writes.files,
+        before=_stage_steps(stage, graph, model, root),
+        options=run.options,
+        on_event=run.forward,
+    )
+    return StageRun(
+        stage=stage,
+        script=str(script),
+        outputs=result.outputs,
+        log_path=result.log_path,
+        duration_s=run.elapsed(),
+    )
+
+
 def run_stages_with_nuke(
     job: ShotJob,
     stages: Sequence[str],
@@ -239,15 +333,7 @@ def run_stages_with_nuke(
         NukeNotFoundError, NukeRenderError, NukeTimeoutError, NukeBridgeError (unknown stage, missing
         script, outputs that already exist, edition limits, inference without a model).
     """
-    unknown = sorted(set(stages) - set(STAGES))
-    if unknown:
-        raise NukeBridgeError(f"unknown stage(s) {', '.join(unknown)}", hint=f"use {', '.join(STAGES)}")
-    ordered = [s for s in STAGES if s in set(stages)]
-    missing = [s for s in ordered if s not in scripts]
-    if missing:
-        raise NukeBridgeError(
-            f"no script for stage(s) {', '.join(missing)}", hint="build them with build_scripts"
-        )
+    ordered = _ordered(stages, scripts)
     root = Path(job.project.root)
     install = install or locate_nuke(root)
     check_edition(job, install, ordered)
@@ -256,78 +342,10 @@ def run_stages_with_nuke(
     for stage in ordered:
         script = Path(scripts[stage])
         graph = read_nk(script)
-
-        def forward(event: NukeEvent, stage: str = stage) -> None:
-            if on_event is not None:
-                on_event(stage, event)
-
-        started = time.monotonic()
+        run = _StageContext(stage, options, on_event)
         if stage == "training":
-            copycats = graph.by_class("CopyCat")
-            if not copycats:
-                raise NukeBridgeError(
-                    f"{script}: no CopyCat node to train", hint="rebuild the training script"
-                )
-            cat: str | None = None
-            log = ""
-            for node in copycats:
-                data_dir = _text(node.knobs.get("dataDirectory"))
-                if not data_dir:
-                    raise NukeBridgeError(
-                        f"{script}: {node.name} has no dataDirectory", hint="rebuild the script"
-                    )
-                run = train_script(
-                    install,
-                    script,
-                    data_directory=_absolute(data_dir, root),
-                    node=node.name,
-                    options=options,
-                    on_event=forward,
-                )
-                cat, log = run.cat_file, run.log_path
-            model = cat
-            results[stage] = StageRun(
-                stage=stage,
-                script=str(script),
-                outputs=(cat,) if cat else (),
-                log_path=log,
-                duration_s=round(time.monotonic() - started, 3),
-                cat_file=cat,
-            )
-            continue
-        names, first, last, expected = write_outputs(graph, root)
-        if not names:
-            raise NukeBridgeError(f"{script}: no enabled Write node to render", hint="rebuild the script")
-        existing = [p for p in expected if os.path.exists(p)]
-        if existing:
-            raise NukeBridgeError(
-                f"stage {stage}: {existing[0]} already exists; earlier renders are never overwritten",
-                hint="build a new script version (chroma-recovery nk build): outputs go to a new v### folder",
-            )
-        if stage == "inference" and model is None:
-            for node in graph.by_class("Inference"):
-                path = _text(node.knobs.get("modelFile"))
-                if not path or not _absolute(path, root).is_file():
-                    raise NukeBridgeError(
-                        f"{script}: {node.name} modelFile {path!r} does not exist",
-                        hint="run the training stage first, or convert the engine's .pt with create_cat_file",
-                    )
-        run = render_script(
-            install,
-            script,
-            first=first,
-            last=last,
-            nodes=names,
-            expected=expected,
-            before=_stage_steps(stage, graph, model, root),
-            options=options,
-            on_event=forward,
-        )
-        results[stage] = StageRun(
-            stage=stage,
-            script=str(script),
-            outputs=run.outputs,
-            log_path=run.log_path,
-            duration_s=round(time.monotonic() - started, 3),
-        )
+            results[stage] = _train(install, script, graph, root, run)
+            model = results[stage].cat_file
+        else:
+            results[stage] = _render(install, stage, script, graph, root, model, run)
     return results

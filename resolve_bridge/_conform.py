@@ -1,7 +1,7 @@
 """Conform Reel in Resolve: the reel's cut rebuilt as V1 Original / V2 ML / V3 MatchGrade.
 
 The plan (matching, versions: approved else latest, record frames) comes from the tool (host verb
-``conform-plan``, which runs the host-free conform of ``chroma_recovery``); this module only builds
+``conform-plan``, which runs the host-free ``chroma_engine.conform``); this module only builds
 it in Resolve:
 
 1. the reel is the *current timeline* (exported with ``EXPORT_OTIO`` to

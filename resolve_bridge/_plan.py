@@ -1,7 +1,7 @@
 """The conform plan as the in-host code receives it from the tool (host verb ``conform-plan``).
 
 The tool reads the cut with OpenTimelineIO, matches events to shots and picks each shot's version
-(``chroma_recovery.conform``); these records carry its answer through the Resolve calls. Record
+(``chroma_engine.conform``); these records carry its answer through the Resolve calls. Record
 frames are absolute, ``record_out`` exclusive, sequence paths absolute.
 """
 

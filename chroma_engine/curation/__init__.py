@@ -2,10 +2,12 @@
 
 from ._curate import curate
 from ._signatures import FrameStats, Transition, detect_transitions, frame_stats, read_stats
-from ._sync import SyncResult, detect_sync, implied_cadence, map_frame
+from ._sync import CoarseGeometry, SyncDetection, SyncResult, detect_sync, implied_cadence, map_frame
 
 __all__ = [
+    "CoarseGeometry",
     "FrameStats",
+    "SyncDetection",
     "SyncResult",
     "Transition",
     "curate",

@@ -47,10 +47,23 @@ def implied_cadence(source_fps: float, reference_fps: float) -> str:
     return "same"
 
 
+@dataclass(frozen=True)
+class CoarseGeometry:
+    """Reference-mid -> source-mid geometry (384 px) from one frame pair.
+
+    Attributes:
+        matrix: 3x3 reference -> source matrix.
+        registered: features registered (False: the reference is only stretched over the source).
+    """
+
+    matrix: np.ndarray
+    registered: bool
+
+
 def coarse_matrix(
     src: SequenceStats, ref: SequenceStats, pair: tuple[int, int] | None = None
-) -> tuple[np.ndarray, bool]:
-    """Reference-mid -> source-mid matrix from one frame pair; (matrix, registered?).
+) -> CoarseGeometry:
+    """Reference-mid -> source-mid geometry from one frame pair.
 
     ``pair`` is (source frame, reference frame); default the middle frame of each sequence. Falls
     back to stretching the reference over the source when features do not register.
@@ -62,10 +75,10 @@ def coarse_matrix(
     r_mid = ref.frames[pair[1]].mid
     reg = register_pair(s_mid, r_mid, "similarity", refine=False, work_size=max(s_mid.shape + r_mid.shape))
     if reg.matrix is not None and reg.quality > 0.2:
-        return reg.matrix, True
+        return CoarseGeometry(reg.matrix, True)
     sx = s_mid.shape[1] / r_mid.shape[1]
     sy = s_mid.shape[0] / r_mid.shape[0]
-    return np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]]), False
+    return CoarseGeometry(np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]]), False)
 
 
 def to_scale(
@@ -96,6 +109,14 @@ class SyncResult:
     cadence: str
     confidence: float
     scores: dict[tuple[str, int], float]
+
+
+@dataclass(frozen=True)
+class SyncDetection:
+    """What :func:`detect_sync` found: the mapping and the winner's coarse geometry."""
+
+    sync: SyncResult
+    geometry: CoarseGeometry
 
 
 def _score(
@@ -143,7 +164,7 @@ def detect_sync(
     fixed_offset: int | None = None,
     max_offset: int | None = None,
     shortlist: int = 5,
-) -> tuple[SyncResult, np.ndarray, bool]:
+) -> SyncDetection:
     """Find offset and cadence by mean signature NCC over the source frames.
 
     A coarse registration of the middle frames scores every candidate; it absorbs whatever motion
@@ -159,7 +180,7 @@ def detect_sync(
         shortlist: candidates re-scored with their own registration.
 
     Returns:
-        (result, reference -> source matrix at 384 px of the winner, whether features registered).
+        the mapping and the coarse geometry registered for the winner.
     """
     s_frames = sorted(src.frames)
     k = max_offset if max_offset is not None else int(np.clip(len(s_frames) // 3, 3, 12))
@@ -167,19 +188,19 @@ def detect_sync(
     cadences = ["same"] if implied == "same" else ["same", implied]
     offsets = [fixed_offset] if fixed_offset is not None else list(range(-k, k + 1))
     keys = [(c, o) for c in cadences for o in offsets]
-    matrix, registered = coarse_matrix(src, ref)
-    scores = _score(src, ref, matrix, keys)
+    coarse = coarse_matrix(src, ref)
+    scores = _score(src, ref, coarse.matrix, keys)
     if not scores:
-        return SyncResult(fixed_offset or 0, implied, 0.0, {}), matrix, registered
+        return SyncDetection(SyncResult(fixed_offset or 0, implied, 0.0, {}), coarse)
     mid = s_frames[len(s_frames) // 2]
-    geometry = {key: (matrix, registered) for key in scores}
+    geometry = {key: coarse for key in scores}
     for key in sorted(scores, key=lambda kk: -scores[kk])[:shortlist]:
         rf = map_frame(mid, key[1], key[0])
         if rf in ref.frames:
-            own, ok = coarse_matrix(src, ref, (mid, rf))
-            if ok:
-                scores.update(_score(src, ref, own, [key]))
-                geometry[key] = (own, ok)
+            own = coarse_matrix(src, ref, (mid, rf))
+            if own.registered:
+                scores.update(_score(src, ref, own.matrix, [key]))
+                geometry[key] = own
     best = max(scores, key=lambda key: scores[key])
     values = np.array(list(scores.values()))
     typical = float(np.median(values))
@@ -191,5 +212,5 @@ def detect_sync(
         best = zero
     if confidence < MIN_CONFIDENCE and fixed_offset is None:
         fallback = ("same", 0) if ("same", 0) in geometry else best
-        return SyncResult(0, implied, confidence, scores), *geometry[fallback]
-    return SyncResult(best[1], best[0], confidence, scores), *geometry[best]
+        return SyncDetection(SyncResult(0, implied, confidence, scores), geometry[fallback])
+    return SyncDetection(SyncResult(best[1], best[0], confidence, scores), geometry[best])

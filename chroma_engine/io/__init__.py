@@ -1,4 +1,4 @@
-"""Media I/O: images and frame sequences (OpenImageIO + fileseq), durable writes, versions.
+"""Media I/O: images and frame sequences (OpenImageIO + fileseq), durable writes, versions, checksums.
 
 Every file the project writes goes through ``atomic_target`` (writers that need a file name) or
 ``write_bytes_atomic`` / ``write_text_atomic`` / ``write_json_atomic`` / ``write_document`` /
@@ -17,6 +17,7 @@ from ._atomic import (
     write_json_atomic,
     write_text_atomic,
 )
+from ._checksum import sha256_file
 from ._images import image_info, read_image, set_threads, write_exr, write_figure, write_png
 from ._sequences import (
     ResolvedSequence,
@@ -52,6 +53,7 @@ __all__ = [
     "resolve_sequence",
     "scan_sequence",
     "set_threads",
+    "sha256_file",
     "simulate_full_disk",
     "to_printf",
     "write_bytes_atomic",

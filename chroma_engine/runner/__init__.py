@@ -7,7 +7,7 @@ Training runs in one process (``run_job``) or over ``torchrun`` ranks (``launch_
 ``chroma_engine.runner.ddp_main``); both publish with ``publish_training``.
 """
 
-from ._context import ShotContext, sha256_file
+from ._context import ShotContext
 from ._ddp import DDP_MODULE, RankReport, launch_ddp, train_rank
 from ._evaluation import FrameScorer, evaluation_frames
 from ._manifest import MANIFEST_NAME, verify_sequence, write_manifest
@@ -25,6 +25,7 @@ from ._render import (
 from ._render_stages import latest_model, publish_training, training_folder
 from ._restore import apply_cleanup, limit_resolution
 from ._run import ALL_STAGES, RunSummary, run_job
+from ._verify import verify_manifest
 
 __all__ = [
     "ALL_STAGES",
@@ -48,12 +49,12 @@ __all__ = [
     "publish_training",
     "render_frames",
     "run_job",
-    "sha256_file",
     "stage_output",
     "stage_scorers",
     "train_rank",
     "training_folder",
     "training_set",
+    "verify_manifest",
     "verify_sequence",
     "write_manifest",
 ]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -102,14 +100,6 @@ def _load_record(path: Path | None, model: type[R], stage: str) -> R:
 def save_record(record: object, path: Path) -> Path:
     """Write a pydantic record atomically as indented JSON."""
     return write_document(path, record)
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_json(path: Path, data: object) -> Path:

@@ -10,8 +10,8 @@ from pathlib import Path
 from schemas import FileEntry, RenderManifest, SequenceRef, StageName
 
 from .._errors import MediaError
-from ..io import read_image, write_document
-from ._context import ShotContext, sha256_file
+from ..io import read_image, sha256_file, write_document
+from ._context import ShotContext
 
 MANIFEST_NAME = "_manifest.json"
 
@@ -23,7 +23,7 @@ def software_versions() -> dict[str, str]:
     import OpenImageIO
     import torch
 
-    from chroma_recovery import __version__
+    from .. import __version__
 
     return {
         "chroma-recovery": __version__,

@@ -165,7 +165,7 @@ def watch_latency(
     import tempfile
 
     from chroma_engine.bench import write_result
-    from chroma_recovery.loop._bench import bench_watch_latency
+    from chroma_recovery.loop import bench_watch_latency
 
     with tempfile.TemporaryDirectory() as tmp:
         data = bench_watch_latency(Path(tmp), trials=trials, frames=frames, poll=poll)

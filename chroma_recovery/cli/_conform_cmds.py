@@ -12,7 +12,7 @@ from rich.table import Table
 from ._errors import handle_errors
 
 if TYPE_CHECKING:
-    from chroma_recovery.conform import Placement
+    from chroma_engine.conform import Placement
 
 app = typer.Typer()
 console = Console(highlight=False)
@@ -36,8 +36,8 @@ def conform(
     track: int = typer.Option(1, "--track", help="Video track of the cut to conform (1-based)."),
 ) -> None:
     """Conform a reel: V1 original, V2 ML, V3 MatchGrade (approved version, else latest)."""
-    from chroma_recovery.conform import conform_reel_file
-    from resolve_bridge._frames import TimelineRate, frame_to_timecode
+    from chroma_engine.conform import conform_reel_file
+    from resolve_bridge import TimelineRate, frame_to_timecode
 
     plan = conform_reel_file(reel, project, out, rate=rate, track=track)
     tc_rate = TimelineRate.parse(plan.rate)
@@ -74,8 +74,8 @@ def approve(
     note: str = typer.Option("", "--note", help="Free text kept in the history."),
 ) -> None:
     """Approve one render version of a shot (verified first; history kept in approved.json)."""
-    from chroma_recovery.conform import ConformError
-    from chroma_recovery.conform import approve as do_approve
+    from chroma_engine.conform import ConformError
+    from chroma_engine.conform import approve as do_approve
 
     text = version.lower().removeprefix("v")
     if not text.isdigit() or int(text) < 1:
@@ -94,9 +94,9 @@ def conform_bench(
     out: Path = typer.Option(Path("bench_results/conform.json"), "--out", help="Result JSON."),
 ) -> None:
     """Time the conform of a generated N-event EDL (limit: 2 s for 1,000 events)."""
-    from chroma_recovery.conform._bench import run_bench
+    from chroma_engine.conform import bench_conform
 
-    result = run_bench(events, repeats, out)
+    result = bench_conform(events, repeats, out)
     verdict = "[green]OK[/]" if result["seconds_best"] <= 2.0 or events != 1000 else "[red]over 2 s[/]"
     console.print(
         f"conform of {events} events: {result['seconds_best']:.3f} s best of {repeats} {verdict} "

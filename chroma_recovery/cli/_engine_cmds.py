@@ -34,18 +34,6 @@ def _metrics_table(metrics: dict[str, float], title: str) -> Table:
     return table
 
 
-def _choose_backend(job_backend: str, cli_backend: str | None, root: Path) -> str:
-    try:
-        from nuke_bridge import select_backend
-    except ImportError:
-        if (cli_backend or job_backend) == "nuke":
-            raise
-        return "native"
-    from chroma_recovery.loop._worker import backend_choice
-
-    return str(select_backend(job_backend, backend_choice(cli_backend), root))  # type: ignore[arg-type]
-
-
 @app.command("run")
 @handle_errors
 def run(
@@ -61,11 +49,11 @@ def run(
     import schemas
     from chroma_engine.devices import check_device
     from chroma_engine.runner import run_job
+    from nuke_bridge import choose_backend
 
     check_device(device)
     job = schemas.load_job(job_file)
-    chosen = _choose_backend(job.backend, backend, Path(job.project.root))
-    if chosen == "nuke":
+    if choose_backend(backend, job).uses_nuke:
         from nuke_bridge import run_job_with_nuke
 
         run_job_with_nuke(job, stages=stage or None, console=console)

@@ -63,6 +63,14 @@ def check(bundle_dir: Path = typer.Argument(..., help="Bundle folder or its temp
     print(openjd_check(template).strip() or f"{template}: valid")
 
 
+def _require(value: object, option: str, step: str) -> None:
+    """A task option the step cannot do without."""
+    from chroma_recovery.farm import FarmError
+
+    if value in (None, "", [], ()):
+        raise FarmError(f"--step {step} needs {option}")
+
+
 @farm_app.command("task")
 @handle_errors
 def task(
@@ -96,7 +104,6 @@ def task(
         run_prepare,
         run_train,
     )
-    from chroma_recovery.farm._tasks import require
 
     if step not in TASK_STEPS:
         raise FarmError(f"--step {step!r} is unknown", hint=f"steps: {', '.join(TASK_STEPS)}")
@@ -112,19 +119,19 @@ def task(
     elif step == "train":
         console.print(f"trained {job.job_id}: {run_train(job, backend, steps=steps, device=device)}")
     elif step == "model":
-        require(session_dir, "--session-dir", step)
+        _require(session_dir, "--session-dir", step)
         pinned = pin_model(job, session_dir)
         sys.stdout.write(f"openjd_env: {MODEL_ENV}={pinned}\n")
         sys.stdout.flush()
     elif step in ("infer", "matchgrade"):
-        require(frames, "--frames FIRST-LAST", step)
-        require(version_dir, "--version-dir", step)
+        _require(frames, "--frames FIRST-LAST", step)
+        _require(version_dir, "--version-dir", step)
         record = run_chunk(
             job, step, frames, str(version_dir[0]), backend=backend, model=model, device=device
         )
         console.print(f"{step} {frames}: done ({record.name})")
     else:
-        require(version_dir, "--version-dir", step)
+        _require(version_dir, "--version-dir", step)
         for folder in version_dir:
             manifest = finalize_version(job, folder)
             console.print(

@@ -142,14 +142,17 @@ def write_bundle(
     Raises:
         FarmError: invalid job, missing project root, bad option, or an existing non-empty ``out_dir``.
     """
+    from nuke_bridge import choose_backend
+
     job_path = Path(job_file).resolve()
     job = load_job_checked(job_path)
     out = Path(out_dir).resolve()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FarmError(f"{out}: already exists and is not empty", hint="choose a new bundle folder")
-    chosen = backend or (job.backend if job.backend in ("nuke", "native") else "native")
-    if chosen not in ("nuke", "native"):
-        raise FarmError(f"backend {chosen!r} is not nuke or native", hint="pass --backend native or nuke")
+    if backend and backend not in ("nuke", "native"):
+        raise FarmError(f"backend {backend!r} is not nuke or native", hint="pass --backend native or nuke")
+    # Workers are other machines: no Nuke is looked for here (the job's ``auto`` becomes native).
+    chosen = choose_backend(backend or None, job, detect=False).backend
     if chunk_size < 1:
         raise FarmError(f"chunk size must be >= 1, got {chunk_size}")
     total_steps = steps if steps is not None else job.training.total_steps

@@ -117,7 +117,8 @@ def render_chunk(
 ) -> Path:
     """Render ``frames`` of ``step`` (``infer``: with ``model``, default the newest finished training;
     ``matchgrade``: fitting the LUT and writing its ``.cube``) into ``folder``; returns the chunk record."""
-    from chroma_engine.runner import ShotContext, render_frames, sha256_file
+    from chroma_engine.io import sha256_file
+    from chroma_engine.runner import ShotContext, render_frames
 
     started = _dt.datetime.now(_dt.timezone.utc)
     ctx = ShotContext.from_job(job)

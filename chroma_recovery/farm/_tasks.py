@@ -32,6 +32,13 @@ def bind_job(job_file: str | os.PathLike[str], project_root: str | os.PathLike[s
     return job.model_copy(update={"project": job.project.model_copy(update={"root": str(root)})})
 
 
+def _uses_nuke(job: ShotJob, backend: str) -> bool:
+    """The ``Backend`` parameter decided once, as everywhere (``nuke_bridge.choose_backend``)."""
+    from nuke_bridge import choose_backend
+
+    return choose_backend(backend, job).uses_nuke
+
+
 def _nuke_stages(job: ShotJob, stages: list[str]) -> None:
     from nuke_bridge import run_job_with_nuke
 
@@ -40,7 +47,7 @@ def _nuke_stages(job: ShotJob, stages: list[str]) -> None:
 
 def run_prepare(job: ShotJob, backend: str = "native") -> None:
     """Stages 01 and 02 (curation, alignment)."""
-    if backend == "nuke":
+    if _uses_nuke(job, backend):
         _nuke_stages(job, ["curation", "alignment"])
         return
     from chroma_engine.runner import run_job
@@ -55,7 +62,7 @@ def run_train(
 
     Returns the trained model (TorchScript) path, or the training folder for Nuke.
     """
-    if backend == "nuke":
+    if _uses_nuke(job, backend):
         _nuke_stages(job, ["training"])
         from chroma_engine.layout import stage_dir
 

@@ -1,7 +1,8 @@
 """The loop: a filesystem job queue, render-side watchers and publishing for re-import."""
 
-from ._errors import ClaimLost, LoopError, PublishError, QueueError
-from ._publish import IMPORT_STAGES, ImportQueue, ManifestWatcher, verify_manifest
+from ._bench import bench_watch_latency
+from ._errors import ClaimLost, LoopError, QueueError
+from ._publish import IMPORT_STAGES, ImportQueue, ManifestWatcher
 from ._queue import (
     STATES,
     Claim,
@@ -25,14 +26,13 @@ __all__ = [
     "LoopError",
     "ManifestWatcher",
     "Outcome",
-    "PublishError",
     "QueueError",
     "STATES",
     "Worker",
+    "bench_watch_latency",
     "engine_runner",
     "heartbeat_interval",
     "positive_seconds",
     "require_project",
-    "verify_manifest",
     "worker_id",
 ]

@@ -22,8 +22,7 @@ from ._publish import ImportQueue, ManifestWatcher
 
 
 def _publish(root: Path, version: int, frames: int, size: tuple[int, int]) -> Path:
-    from chroma_engine.io import write_document, write_exr
-    from chroma_engine.runner._context import sha256_file
+    from chroma_engine.io import sha256_file, write_document, write_exr
 
     folder = root / "pipeline" / "04_inference_render" / "sh010" / f"v{version:03d}"
     rng = np.random.default_rng(version)

@@ -3,9 +3,10 @@
 Tree::
 
     LoopError                root (``hint`` says what to do)
-    ├── QueueError           the queue folders are missing, a job cannot be moved, a bad option
-    │   └── ClaimLost        a worker's claim went stale and was taken back: it publishes nothing
-    └── PublishError         a manifest's files are missing or corrupt
+    └── QueueError           the queue folders are missing, a job cannot be moved, a bad option
+        └── ClaimLost        a worker's claim went stale and was taken back: it publishes nothing
+
+A finished render whose manifest does not verify is ``chroma_engine.ManifestError``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,3 @@ class QueueError(LoopError):
 
 class ClaimLost(QueueError):
     """This worker's claim went stale and its job was taken back; its result is not published."""
-
-
-class PublishError(LoopError):
-    """A manifest's files are missing or corrupt."""

@@ -2,7 +2,8 @@
 
 The render side writes ``_manifest.json`` last (temporary name, then rename). The Resolve side's
 watcher matches only ``**/_manifest.json``, so it never sees a partly written sequence; it then checks
-the manifest against the files (count, size, sha256, every EXR opens) before queueing the import into
+the manifest against the files (``chroma_engine.runner.verify_manifest``: count, size, sha256, every
+EXR opens) before queueing the import into
 ``<project>/resolve_queue/pending/`` for the "Import ML Renders" menu script — or importing directly
 through Resolve Studio's external scripting when a Resolve object is available.
 """
@@ -16,47 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chroma_engine.io import write_document, write_text_atomic
-from schemas import RenderManifest, SchemaError, load_manifest
-
-from ._errors import PublishError
+from schemas import RenderManifest
 
 MANIFEST_NAME = "_manifest.json"
 IMPORT_STAGES = ("inference", "matchgrade")
-
-
-def verify_manifest(path: str | os.PathLike[str], check_images: bool = True) -> RenderManifest:
-    """Validate a manifest and the files it lists; raise ``PublishError`` naming what is wrong."""
-    from chroma_engine.runner._context import sha256_file
-
-    manifest_path = Path(path)
-    try:
-        manifest = load_manifest(manifest_path)
-    except SchemaError as exc:
-        raise PublishError(f"{manifest_path}: {exc}", hint="the render did not finish cleanly") from exc
-    folder = manifest_path.parent
-    for entry in manifest.files:
-        file = folder / entry.name
-        if not file.is_file():
-            raise PublishError(f"{manifest_path}: listed file {entry.name} is missing", hint="re-render")
-        if file.stat().st_size != entry.size or sha256_file(file) != entry.sha256:
-            raise PublishError(f"{manifest_path}: {entry.name} does not match its checksum", hint="re-render")
-    if manifest.output is not None:
-        exrs = [e for e in manifest.files if e.name.endswith(".exr")]
-        if len(exrs) != manifest.frame_count:
-            raise PublishError(
-                f"{manifest_path}: {len(exrs)} EXR files listed for {manifest.frame_count} frames",
-                hint="re-render",
-            )
-        if check_images:
-            from chroma_engine import EngineError
-            from chroma_engine.io import read_image
-
-            for entry in exrs:
-                try:
-                    read_image(folder / entry.name)
-                except EngineError as exc:
-                    raise PublishError(f"{manifest_path}: {exc}", hint="re-render") from exc
-    return manifest
 
 
 class ImportQueue:
@@ -110,9 +74,12 @@ class ManifestWatcher:
             if manifest_path in self.seen:
                 return "skipped"
             self.seen.add(manifest_path)
+        from chroma_engine import ManifestError
+        from chroma_engine.runner import verify_manifest
+
         try:
             manifest = verify_manifest(manifest_path)
-        except PublishError as exc:
+        except ManifestError as exc:
             self.imports.reject(manifest_path, str(exc))
             self.events.append((manifest_path, time.time(), "rejected"))
             return "rejected"

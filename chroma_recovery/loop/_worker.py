@@ -14,7 +14,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from rich.console import Console
 
@@ -25,17 +24,6 @@ from ._queue import Claim, Heartbeat, JobQueue, positive_seconds, worker_id
 JobRunner = Callable[[Path, Console], dict]
 
 
-def backend_choice(value: str | None) -> Literal["auto", "nuke", "native"] | None:
-    """Validate a ``--backend`` value."""
-    if value is None:
-        return None
-    if value not in ("auto", "nuke", "native"):
-        from ._errors import LoopError
-
-        raise LoopError(f"--backend {value!r}: choose auto, nuke or native")
-    return value  # type: ignore[return-value]
-
-
 def engine_runner(
     backend: str | None = None, stages: Sequence[str] | None = None, steps: int | None = None
 ) -> JobRunner:
@@ -44,16 +32,10 @@ def engine_runner(
     def run(job_file: Path, console: Console) -> dict:
         import schemas
         from chroma_engine.runner import run_job
+        from nuke_bridge import choose_backend
 
         job = schemas.load_job(job_file)
-        chosen = "native"
-        try:
-            from nuke_bridge import select_backend
-
-            chosen = str(select_backend(job.backend, backend_choice(backend), Path(job.project.root)))
-        except ImportError:
-            pass
-        if chosen == "nuke":
+        if choose_backend(backend, job).uses_nuke:
             from nuke_bridge import run_job_with_nuke
 
             run_job_with_nuke(job, stages=list(stages) if stages else None, console=console)

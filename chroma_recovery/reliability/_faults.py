@@ -107,7 +107,7 @@ def _checkpoint(work: Path) -> Path:
 def _otio(work: Path) -> Path:
     import opentimelineio as otio
 
-    from chroma_recovery.conform import write_timeline
+    from chroma_engine.conform import write_timeline
 
     return write_timeline(otio.schema.Timeline(name="REEL1"), work / "conformed.otio")
 

@@ -2,7 +2,7 @@
 
 The host exports the current timeline (or names a cut file); the tool reads it with
 OpenTimelineIO, matches its events to the project's shots and picks each shot's version
-(approved, else latest) with ``chroma_recovery.conform``. For a cut file it also locates each
+(approved, else latest) with ``chroma_engine.conform``. For a cut file it also locates each
 event's V1 media (the clip's ``ImageSequenceReference``); for the ``import`` method it writes the
 conformed timeline in Resolve's own OTIO shape (sequence ``available_range`` from 0, plain folder
 base) for ``MediaPool.ImportTimelineFromFile``.
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chroma_recovery.conform import (
+from chroma_engine.conform import (
     ConformPlan,
     ConformRow,
     Reel,

@@ -1,4 +1,4 @@
-"""Backend selection, edition limits, and all five stage scripts run through a stand-in Nuke."""
+"""Edition limits, and all five stage scripts run through a stand-in Nuke."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from nuke_bridge._backend import (
     apply_edition_limits,
     check_edition,
     run_stages_with_nuke,
-    select_backend,
     write_outputs,
 )
 from nuke_bridge._build import build_scripts
 from nuke_bridge._errors import NukeBridgeError
-from nuke_bridge._locate import ENV_EDITION, ENV_EXECUTABLE, NukeInstall, NukeNotFoundError
+from nuke_bridge._locate import ENV_EDITION, ENV_EXECUTABLE, NukeInstall
 from nuke_bridge._reader import read_nk
 from nuke_bridge._runner import NukeRenderError
 from nuke_bridge._wrapper import PressStep, SetKnobStep, read_spec
@@ -38,51 +37,6 @@ def _job(root: Path, **output: object) -> ShotJob:
             "output": output,
         }
     )
-
-
-@pytest.fixture
-def no_nuke(tmp_path: Path) -> dict[str, str]:
-    return {"PATH": str(tmp_path / "empty")}
-
-
-@pytest.mark.parametrize(
-    ("job_backend", "cli_backend", "nuke_present", "expected"),
-    [
-        pytest.param("auto", None, True, "nuke", id="auto with nuke"),
-        pytest.param("auto", None, False, "native", id="auto without nuke"),
-        pytest.param("native", None, True, "native", id="job native"),
-        pytest.param("nuke", "native", True, "native", id="cli native beats job nuke"),
-        pytest.param("native", "nuke", True, "nuke", id="cli nuke beats job native"),
-        pytest.param("nuke", "auto", True, "nuke", id="cli auto keeps job choice"),
-        pytest.param("auto", "auto", False, "native", id="both auto without nuke"),
-    ],
-)
-def test_select_backend(
-    tmp_path: Path, job_backend: str, cli_backend: str | None, nuke_present: bool, expected: str
-) -> None:
-    env = {"PATH": str(tmp_path / "bin")}
-    if nuke_present:
-        make_fake_nuke(tmp_path / "bin")
-    got = select_backend(job_backend, cli_backend, tmp_path, env=env, install_globs=[])  # type: ignore[arg-type]
-    assert got == expected
-
-
-def test_select_nuke_without_nuke_says_what_to_do(tmp_path: Path, no_nuke: dict[str, str]) -> None:
-    with pytest.raises(NukeNotFoundError) as info:
-        select_backend("auto", "nuke", tmp_path, env=no_nuke, install_globs=[])
-    assert ENV_EXECUTABLE in str(info.value) and "--backend native" in str(info.value)
-
-
-def test_select_backend_reads_env_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = make_fake_nuke(tmp_path / "elsewhere")
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.delenv(ENV_EXECUTABLE, raising=False)
-    assert select_backend("auto", None, tmp_path, install_globs=[]) == "native"
-    (tmp_path / "chroma_recovery.toml").write_text(f'nuke_executable = "{fake}"\n')
-    assert select_backend("auto", None, tmp_path, install_globs=[]) == "nuke"
-    monkeypatch.setenv(ENV_EXECUTABLE, str(tmp_path / "gone"))
-    with pytest.raises(NukeNotFoundError, match="CHROMA_RECOVERY_NUKE"):
-        select_backend("auto", None, tmp_path, install_globs=[])  # a wrong explicit path is never skipped
 
 
 def test_non_commercial_limit(tmp_path: Path) -> None:
@@ -227,13 +181,13 @@ def test_inference_without_model_or_script_is_refused(tmp_path: Path) -> None:
 def test_write_outputs_reads_frames_from_the_script(tmp_path: Path) -> None:
     job = _job(tmp_path / "project")
     scripts = build_scripts(job, stages=["curation"])
-    names, first, last, files = write_outputs(read_nk(scripts["curation"]), tmp_path)
-    assert (first, last) == (1, 3)
-    assert len(names) == 2
-    assert len(files) == 6
-    assert files[0].endswith("_0001.exr") and files[2].endswith("_0003.exr")
+    writes = write_outputs(read_nk(scripts["curation"]), tmp_path)
+    assert (writes.first, writes.last) == (1, 3)
+    assert len(writes.names) == 2
+    assert len(writes.files) == 6
+    assert writes.files[0].endswith("_0001.exr") and writes.files[2].endswith("_0003.exr")
     graph = read_nk(scripts["curation"])
-    graph[names[1]].knobs.update({"first": 2, "last": 7})
-    _, first, last, files = write_outputs(graph, tmp_path)
-    assert (first, last) == (1, 7)
-    assert len(files) == 3 + 6
+    graph[writes.names[1]].knobs.update({"first": 2, "last": 7})
+    limited = write_outputs(graph, tmp_path)
+    assert (limited.first, limited.last) == (1, 7)
+    assert len(limited.files) == 3 + 6

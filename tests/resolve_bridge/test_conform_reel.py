@@ -10,7 +10,7 @@ import pytest
 import schemas
 from resolve_bridge import conform_reel, load_config
 from resolve_bridge.simulator import make_host_globals
-from tests.chroma_recovery.conform.conform_helpers import write_job, write_render
+from tests.chroma_engine.conform.conform_helpers import write_job, write_render
 from tests.resolve_bridge.resolve_bridge_helpers import make_media, run_menu, tool, write_config
 
 
@@ -65,7 +65,7 @@ def test_menu_script_conforms_the_current_timeline(reel: dict[str, Any]) -> None
 
 
 def test_approved_version_is_placed_and_rerun_makes_a_new_timeline(reel: dict[str, Any]) -> None:
-    from chroma_recovery.conform import approve
+    from chroma_engine.conform import approve
 
     approve(reel["root"], "sh_a", 1)
     resolve = reel["host"]["resolve"]

@@ -27,7 +27,7 @@ from pydantic import Field
 
 from schemas import SchemaModel
 
-from ._errors import ConformError
+from .._errors import ConformError
 
 _ADAPTERS = {
     ".edl": "cmx_3600",

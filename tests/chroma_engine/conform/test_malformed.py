@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chroma_recovery.conform import ConformError, read_reel
-from tests.chroma_recovery.conform.conform_helpers import edl
+from chroma_engine.conform import ConformError, read_reel
+from tests.chroma_engine.conform.conform_helpers import edl
 
 
 def test_bad_event_line_is_named(tmp_path: Path) -> None:

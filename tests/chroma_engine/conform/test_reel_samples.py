@@ -8,7 +8,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from chroma_recovery.conform import ConformError, conform_reel_file, read_reel
+from chroma_engine.conform import ConformError, conform_reel_file, read_reel
 from resolve_bridge import TimelineRate, timecode_to_frame
 
 EVENT = re.compile(r"^(\d{3})\s+\S+\s+V\s+C\s+\S+ \S+ (\S+) (\S+)\s*$")

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._errors import ConformError
+from .._errors import ConformError
 from ._plan import ConformPlan, ConformRow, Placement
 from ._reel import Reel
 
@@ -156,8 +156,8 @@ def write_timeline(timeline: Any, path: str | os.PathLike[str]) -> Path:
     """
     import opentimelineio as otio
 
-    from chroma_engine import WriteError
-    from chroma_engine.io import write_text_atomic
+    from .._errors import WriteError
+    from ..io import write_text_atomic
 
     try:
         text = otio.adapters.write_to_string(timeline, adapter_name="otio_json")

@@ -8,10 +8,10 @@ import opentimelineio as otio
 import pytest
 from typer.testing import CliRunner
 
+from chroma_engine.conform import ConformError, conform_reel_file, read_reel
 from chroma_engine.io import simulate_full_disk
 from chroma_recovery.cli._app import app
-from chroma_recovery.conform import ConformError, conform_reel_file, read_reel
-from tests.chroma_recovery.conform.conform_helpers import edl, write_job, write_render
+from tests.chroma_engine.conform.conform_helpers import edl, write_job, write_render
 
 
 @pytest.fixture

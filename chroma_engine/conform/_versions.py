@@ -20,15 +20,15 @@ import getpass
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from schemas import RenderManifest, SchemaError, SchemaModel, load_manifest
-from schemas._base import SafeName
+from schemas import RenderManifest, SafeName, SchemaError, SchemaModel, load_manifest
 
-from ._errors import ConformError
+from .._errors import ConformError
 
 MANIFEST_NAME = "_manifest.json"
 APPROVAL_NAME = "approved.json"
@@ -36,6 +36,19 @@ Selection = Literal["approved", "latest"]
 RenderStage = Literal["inference", "matchgrade"]
 RENDER_STAGES: tuple[RenderStage, ...] = ("inference", "matchgrade")
 _VERSION_RE = re.compile(r"^v(\d{3,})$")  # as chroma_engine.io.existing_versions
+
+
+@dataclass(frozen=True)
+class VersionInForce:
+    """The render version of a shot's stage to use.
+
+    Attributes:
+        version: the ``v###`` number.
+        selection: ``approved`` (recorded in ``approved.json``) or ``latest`` (newest finished).
+    """
+
+    version: int
+    selection: Selection
 
 
 class ApprovalEvent(SchemaModel):
@@ -73,7 +86,7 @@ class ApprovalRecord(SchemaModel):
 
 @functools.cache
 def _stage_folder(stage: str) -> str:
-    from chroma_engine.layout import STAGE_FOLDERS
+    from ..layout import STAGE_FOLDERS
 
     return next(f.folder for f in STAGE_FOLDERS if f.stage == stage)
 
@@ -124,10 +137,8 @@ def read_approval(project: str | os.PathLike[str], shot: str, stage: str) -> App
         raise ConformError(f"{path}: unreadable approval record ({detail})", hint="fix or delete it") from exc
 
 
-def select_version(
-    project: str | os.PathLike[str], shot: str, stage: str = "inference"
-) -> tuple[int, Selection]:
-    """The version of ``shot``'s ``stage`` render to use: ``(n, "approved")`` or ``(n, "latest")``.
+def select_version(project: str | os.PathLike[str], shot: str, stage: str = "inference") -> VersionInForce:
+    """The version of ``shot``'s ``stage`` render to use: the approved one, else the latest.
 
     An approval whose version folder lost its manifest is ignored (the latest is used instead).
 
@@ -143,15 +154,15 @@ def select_version(
     return found
 
 
-def find_version(project: str | os.PathLike[str], shot: str, stage: str) -> tuple[int, Selection] | None:
+def find_version(project: str | os.PathLike[str], shot: str, stage: str) -> VersionInForce | None:
     """Like :func:`select_version`, but None when the shot has no finished render."""
     versions = finished_versions(project, shot, stage)
     if not versions:
         return None
     approval = read_approval(project, shot, stage)
     if approval is not None and approval.version in versions:
-        return approval.version, "approved"
-    return versions[-1], "latest"
+        return VersionInForce(approval.version, "approved")
+    return VersionInForce(versions[-1], "latest")
 
 
 def approve(
@@ -171,8 +182,9 @@ def approve(
     Raises:
         ConformError: the version does not exist, is unfinished, or its manifest fails to verify.
     """
-    from chroma_engine.io import write_text_atomic
-    from chroma_recovery.loop import PublishError, verify_manifest
+    from .._errors import ManifestError
+    from ..io import write_text_atomic
+    from ..runner import verify_manifest
 
     path = manifest_path(project, shot, stage, version)
     if not path.is_file():
@@ -183,7 +195,7 @@ def approve(
         )
     try:
         manifest = verify_manifest(path, check_images=check_images)
-    except PublishError as exc:
+    except ManifestError as exc:
         raise ConformError(f"cannot approve: {exc}", hint=exc.hint or "re-render this version") from exc
     _check_identity(manifest, path, shot, stage, version)
     previous = read_approval(project, shot, stage)

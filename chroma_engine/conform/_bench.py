@@ -3,7 +3,7 @@
 Half the events match by clip name, a quarter by reel + record range, a quarter have no shot;
 every matched shot has an ML render (v001; every fourth an approved v001 plus a newer v002) and a
 MatchGrade render. Renders are manifests pointing at sequences (no pixels are read by a conform).
-Timed: :func:`~chroma_recovery.conform.conform_reel_file` end to end (read EDL, scan the project,
+Timed: :func:`~chroma_engine.conform.conform_reel_file` end to end (read EDL, scan the project,
 match, write OTIO), excluding interpreter start and the fixture generation.
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import schemas
-from chroma_engine.io import write_document, write_json_atomic, write_text_atomic
 from schemas import RenderManifest, SequenceRef
 
+from ..io import write_document, write_json_atomic, write_text_atomic
 from ._conform import conform_reel_file
 
 FILM = "BENCH"
@@ -80,7 +80,7 @@ def make_fixture(root: Path, events: int) -> Path:
     return write_text_atomic(root / "reel.edl", "\n".join(lines) + "\n")
 
 
-def run_bench(
+def bench_conform(
     events: int = 1000, repeats: int = 3, out: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
     """Time the conform of an ``events``-event reel (best of ``repeats``); optionally write JSON."""

@@ -3,7 +3,7 @@
 Shots come from ``<project>/jobs/done/<job_id>.json`` (a ``ShotJob``: reel, record_in/record_out,
 source numbering) and from the render folders ``pipeline/04_inference_render/<shot>/`` and
 ``pipeline/05_matchgrade_render/<shot>/``. For each shot and stage the version in force is chosen
-by :func:`~chroma_recovery.conform._versions.find_version` (approved, else latest).
+by :func:`~chroma_engine.conform._versions.find_version` (approved, else latest).
 """
 
 from __future__ import annotations
@@ -94,14 +94,13 @@ def _render_choice(root: Path, shot: str, stage: str) -> RenderChoice | None:
     found = find_version(root, shot, stage)
     if found is None:
         return None
-    version, selection = found
-    manifest = load_render_manifest(root, shot, stage, version)
+    manifest = load_render_manifest(root, shot, stage, found.version)
     if manifest.output is None:
         return None
     seq = manifest.output
     if not os.path.isabs(seq.path):
         seq = seq.model_copy(update={"path": os.path.join(str(root), seq.path)})
-    return RenderChoice(stage, version, selection, seq, manifest.job_id)
+    return RenderChoice(stage, found.version, found.selection, seq, manifest.job_id)
 
 
 def _done_jobs(root: Path, notes: list[str]) -> list[schemas.ShotJob]:

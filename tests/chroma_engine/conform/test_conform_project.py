@@ -1,4 +1,4 @@
-"""Conform against a fake project: matching, placement, approved vs latest, markers, approval, CLI."""
+"""Conform against a fake project: matching, placement, approved vs latest, markers, approval."""
 
 from __future__ import annotations
 
@@ -7,31 +7,21 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from typer.testing import CliRunner
 
-from chroma_recovery.cli._app import app
-from chroma_recovery.conform import ConformError, approve, conform_reel_file, read_approval, select_version
-from tests.chroma_recovery.conform.conform_helpers import edl, write_job, write_render
+from chroma_engine.conform import (
+    ConformError,
+    VersionInForce,
+    approve,
+    conform_reel_file,
+    read_approval,
+    select_version,
+)
+from tests.chroma_engine.conform.conform_helpers import sample_project, write_render
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    write_job(root, "sh010", 86400, 86448)  # matched by name
-    write_render(root, "sh010", "inference", 1, count=48)
-    write_render(root, "sh010", "matchgrade", 1, count=48)
-    write_job(root, "sh020", 86448, 86472, reel="R2", first=2001, count=24)  # matched by reel+record
-    write_render(root, "sh020", "inference", 1, first=2001, count=24)
-    write_render(root, "sh020", "inference", 2, first=2001, count=24)
-    write_job(root, "sh030", 86472, 86482, reel="R9")  # reel differs -> no match
-    write_render(root, "sh030", "inference", 1, count=10)
-    write_render(root, "sh040", "inference", 1, count=12, job_id="job_x40")  # no job file; by job id
-    (root / "reel.edl").write_text(edl([
-        ("sh010", "R1", 1001, 1049, 86400, 86448),
-        ("other", "R2", 5, 29, 86448, 86472),
-        ("nothing", "R3", 0, 10, 86472, 86482),
-    ]))  # fmt: skip
-    return root
+    return sample_project(tmp_path / "proj")
 
 
 def test_matches_places_and_marks(project: Path, tmp_path: Path) -> None:
@@ -90,13 +80,13 @@ def test_job_id_metadata_and_partial_cover(project: Path, tmp_path: Path) -> Non
 
 
 def test_approved_beats_latest_and_survives_a_rerender(project: Path, tmp_path: Path) -> None:
-    assert select_version(project, "sh020", "inference") == (2, "latest")
+    assert select_version(project, "sh020", "inference") == VersionInForce(2, "latest")
     record = approve(project, "sh020", 1, approved_by="colorist", note="better skin")
     assert record.version == 1 and len(record.history) == 1
-    assert select_version(project, "sh020", "inference") == (1, "approved")
+    assert select_version(project, "sh020", "inference") == VersionInForce(1, "approved")
     write_render(project, "sh020", "inference", 3, first=2001, count=24)  # a re-render: new folder
     write_render(project, "sh020", "inference", 4, first=2001, count=24, manifest=False)  # still rendering
-    assert select_version(project, "sh020", "inference") == (1, "approved")
+    assert select_version(project, "sh020", "inference") == VersionInForce(1, "approved")
     assert (project / "pipeline/04_inference_render/sh020/v001/_manifest.json").is_file()
     plan = conform_reel_file(project / "reel.edl", project, tmp_path / "c.otio")
     assert plan.rows[1].ml is not None and (plan.rows[1].ml.version, plan.rows[1].ml.selection) == (
@@ -106,7 +96,7 @@ def test_approved_beats_latest_and_survives_a_rerender(project: Path, tmp_path: 
     approve(project, "sh020", 3)
     history = read_approval(project, "sh020", "inference")
     assert history is not None and [e.version for e in history.history] == [1, 3]
-    assert select_version(project, "sh020", "inference") == (3, "approved")
+    assert select_version(project, "sh020", "inference") == VersionInForce(3, "approved")
 
 
 def test_approve_refuses_missing_unfinished_and_corrupt(project: Path) -> None:
@@ -124,27 +114,9 @@ def test_approve_refuses_missing_unfinished_and_corrupt(project: Path) -> None:
         select_version(project, "nope", "inference")
 
 
-def test_cli_conform_table_and_approve(project: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(app, ["approve", "sh020", "v001", "--project", str(project), "--by", "me"])
-    assert result.exit_code == 0, result.output
-    assert (
-        json.loads((project / "pipeline/04_inference_render/sh020/approved.json").read_text())["version"] == 1
-    )
-    out = tmp_path / "c.otio"
-    result = runner.invoke(
-        app, ["conform", str(project / "reel.edl"), "--project", str(project), "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    assert "v001 (approved)" in result.output and "no render" in result.output
-    assert "01:00:00:00" in result.output and out.is_file()
-    bad = runner.invoke(app, ["approve", "sh020", "9", "--project", str(project)])
-    assert bad.exit_code == 2 and "no finished render" in bad.output
-
-
 def test_bench_fixture_small(tmp_path: Path) -> None:
-    from chroma_recovery.conform._bench import run_bench
+    from chroma_engine.conform import bench_conform
 
-    result = run_bench(events=40, repeats=1, out=tmp_path / "conform.json")
+    result = bench_conform(events=40, repeats=1, out=tmp_path / "conform.json")
     assert (result["matched"], result["ml_placed"], result["approved"]) == (30, 30, 10)
     assert json.loads((tmp_path / "conform.json").read_text())["events"] == 40

@@ -85,3 +85,26 @@ def edl(events: list[tuple[str, str, int, int, int, int]], title: str = "REEL1",
         lines.append(f"{number:03d}  {reel:<8} V     C        {tc(si)} {tc(so)} {tc(ri)} {tc(ro)}")
         lines.append(f"* FROM CLIP NAME:  {name}")
     return "\n".join(lines) + "\n"
+
+
+def sample_project(root: Path) -> Path:
+    """Four shots and a three-event reel (``root/reel.edl``): by name, by reel + record, no match.
+
+    sh010 has ML and MatchGrade v001; sh020 (reel R2) ML v001 and v002; sh030's reel differs; sh040
+    has a render but no job file (matched by job id only).
+    """
+    write_job(root, "sh010", 86400, 86448)  # matched by name
+    write_render(root, "sh010", "inference", 1, count=48)
+    write_render(root, "sh010", "matchgrade", 1, count=48)
+    write_job(root, "sh020", 86448, 86472, reel="R2", first=2001, count=24)  # matched by reel+record
+    write_render(root, "sh020", "inference", 1, first=2001, count=24)
+    write_render(root, "sh020", "inference", 2, first=2001, count=24)
+    write_job(root, "sh030", 86472, 86482, reel="R9")  # reel differs -> no match
+    write_render(root, "sh030", "inference", 1, count=10)
+    write_render(root, "sh040", "inference", 1, count=12, job_id="job_x40")  # no job file; by job id
+    (root / "reel.edl").write_text(edl([
+        ("sh010", "R1", 1001, 1049, 86400, 86448),
+        ("other", "R2", 5, 29, 86448, 86472),
+        ("nothing", "R3", 0, 10, 86472, 86482),
+    ]))  # fmt: skip
+    return root

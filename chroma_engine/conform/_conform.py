@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._errors import ConformError
+from .._errors import ConformError
 from ._plan import ConformPlan, plan_conform
 from ._timeline import build_timeline, write_timeline
 
