@@ -190,12 +190,13 @@ def test_two_watcher_processes_drain_demo_jobs_exactly_once(tmp_path: Path, synt
         "--stage",
         "inference",
     ]
-    env = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
-    procs = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)
-    ]
-    logs = [p.communicate(timeout=600)[0].decode() for p in procs]
-    assert all(p.returncode == 0 for p in procs), logs
+    # One compute thread per worker: two workers on a 2-core machine with every library's default
+    # thread count (PyTorch, OpenMP, OpenCV) oversubscribe it many times over, and spinning OpenMP
+    # barriers then slow a run down by an order of magnitude.
+    threads = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg", PYTHONFAULTHANDLER="1", **threads)
+    logs = _run_together([command, command], env, timeout=420)
+    assert all(code == 0 for code, _ in logs), logs
     assert queue.counts() == {"incoming": 0, "running": 0, "done": 4, "failed": 0}
     workers = {
         json.loads((queue.folder("done") / f"LOOP_{n}.result.json").read_text())["worker"] for n in range(4)
@@ -204,3 +205,31 @@ def test_two_watcher_processes_drain_demo_jobs_exactly_once(tmp_path: Path, synt
     for n in range(4):  # processed exactly once: one inference render per shot, never a second version
         versions = sorted(p.name for p in (root / "pipeline/04_inference_render" / f"sh{n:03d}").glob("v*"))
         assert versions == ["v001"]
+
+
+def _run_together(commands: list[list[str]], env: dict[str, str], timeout: float) -> list[tuple[int, str]]:
+    """Run commands at once, each one's output going to a file (no pipe can fill and block a child);
+    on timeout every child dumps its threads' stacks (faulthandler on SIGABRT) into the failure."""
+    import signal
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        logs = [Path(folder) / f"{n}.log" for n in range(len(commands))]
+        procs = []
+        for command, log in zip(commands, logs, strict=True):
+            with log.open("wb") as out:
+                procs.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + timeout
+        try:
+            for proc in procs:
+                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGABRT)
+            for proc in procs:
+                proc.wait(timeout=30)
+            dumps = "\n\n".join(log.read_text(errors="replace")[-6000:] for log in logs)
+            pytest.fail(f"watchers still running after {timeout:g} s; their output and stacks:\n{dumps}")
+        pairs = zip(procs, logs, strict=True)
+        return [(proc.returncode, log.read_text(errors="replace")) for proc, log in pairs]
