@@ -44,3 +44,8 @@ def stage_dir(root: str | os.PathLike[str], stage: str) -> Path:
         if folder.stage == stage:
             return Path(root) / "pipeline" / folder.folder
     raise StageError(f"unknown stage {stage!r}", hint=", ".join(s.stage for s in STAGE_FOLDERS))
+
+
+def logs_dir(root: str | os.PathLike[str], shot: str) -> Path:
+    """``<root>/pipeline/logs/<shot>``: the shot's run logs (not created here)."""
+    return Path(root) / "pipeline" / "logs" / shot

@@ -83,4 +83,11 @@ def pipeline_readme() -> str:
     lines = ["# pipeline/: the five-stage project layout\n", ""]
     lines.append("`chroma-recovery init PROJECT_DIR` writes this tree. Stages in order:\n")
     lines += [f"- `{s.folder}/`: {s.title} (engine stage `{s.stage}`)" for s in STAGE_FOLDERS]
+    lines += [
+        "",
+        "`logs/<shot>/` holds one log per run (`<shot>_<YYYYmmdd-HHMMSS>_run.log`, `_nuke.log` for the",
+        "Nuke backend, `_nk-build.log`): the timestamped lines the console showed, stage start and end",
+        "with durations and progress with ETAs. Nuke's own output is beside each script",
+        "(`0N_<stage>/<shot>/nuke/*.log`).",
+    ]
     return "\n".join(lines) + "\n"

@@ -9,7 +9,9 @@ Training runs in one process (``run_job``) or over ``torchrun`` ranks (``launch_
 
 from ._context import ShotContext
 from ._ddp import DDP_MODULE, RankReport, launch_ddp, train_rank
+from ._ensure import CurationInForce, ensure_curation
 from ._evaluation import FrameScorer, evaluation_frames
+from ._job_log import job_log, job_log_path
 from ._manifest import MANIFEST_NAME, verify_sequence, write_manifest
 from ._prep_stages import TrainingSet, training_set
 from ._render import (
@@ -30,6 +32,7 @@ from ._verify import verify_manifest
 __all__ = [
     "ALL_STAGES",
     "DDP_MODULE",
+    "CurationInForce",
     "MANIFEST_NAME",
     "RENDER_STAGES",
     "FrameRender",
@@ -40,8 +43,11 @@ __all__ = [
     "StageOutput",
     "TrainingSet",
     "apply_cleanup",
+    "ensure_curation",
     "evaluation_frames",
     "fit_matchgrade",
+    "job_log",
+    "job_log_path",
     "latest_model",
     "launch_ddp",
     "limit_resolution",

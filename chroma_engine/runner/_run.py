@@ -1,22 +1,28 @@
-"""``run_job``: the five stages in order (or one of them), with rich progress and a summary."""
+"""``run_job``: the five stages in order (or one of them), with progress, a log file and a summary."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from schemas import STAGES, RenderManifest, ShotJob
 
 from .._errors import StageError
+from ..logs import progress_bars, stage_log
 from ._context import ShotContext
+from ._job_log import job_log
 from ._prep_stages import run_alignment, run_curation
 from ._render_stages import latest_model, run_inference, run_matchgrade, run_training
 
 ALL_STAGES: tuple[str, ...] = (*STAGES, "qc")
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +35,7 @@ class RunSummary:
     inference: RenderManifest | None = None
     matchgrade: RenderManifest | None = None
     report: Path | None = None
+    log: Path | None = None
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -39,17 +46,6 @@ class RunSummary:
         return out
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description:<11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
-
-
 def run_job(
     job: ShotJob,
     stages: Sequence[str] | None = None,
@@ -57,7 +53,11 @@ def run_job(
     device: str | None = None,
     console: Console | None = None,
 ) -> RunSummary:
-    """Run ``stages`` (default: all five plus the QC report) of ``job`` on the native engine."""
+    """Run ``stages`` (default: all five plus the QC report) of ``job`` on the native engine.
+
+    Progress: rich bars on ``console`` when it is a terminal; timestamped lines on stdout when stdout
+    is not one (``chroma_engine.logs``); the same lines always in ``pipeline/logs/<shot>/`` (``job_log``).
+    """
     wanted = list(stages or ALL_STAGES)
     unknown = [s for s in wanted if s not in ALL_STAGES]
     if unknown:
@@ -65,31 +65,44 @@ def run_job(
     console = console or Console(stderr=True)
     ctx = ShotContext.from_job(job)
     summary = RunSummary(job.job_id)
-    with _progress(console) as bar:
-        tasks: dict[str, TaskID] = {}
+    with job_log(job) as log_path:
+        _log.info("run %s: %s (native engine)", job.job_id, ", ".join(wanted))
+        summary.log = log_path
+        started = time.monotonic()
 
-        def report(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total)
-            bar.update(tasks[label], completed=done, total=total)
+        def stage(name: str, work: Callable[[], T]) -> T:
+            with stage_log(ctx.shot, name):
+                return work()
 
-        curation = run_curation(ctx) if "curation" in wanted else ctx.load_curation()
-        alignment = run_alignment(ctx, curation) if "alignment" in wanted else ctx.load_alignment()
-        if "training" in wanted:
-            summary.model = run_training(
-                ctx, curation, alignment, steps=steps, device=device, progress=report
+        with progress_bars(console) as report:
+            curation = stage("curation", lambda: run_curation(ctx)) if "curation" in wanted else ctx.load_curation()
+            alignment = (
+                stage("alignment", lambda: run_alignment(ctx, curation))
+                if "alignment" in wanted
+                else ctx.load_alignment()
             )
-        elif "inference" in wanted:
-            summary.model = latest_model(ctx)
-        if "inference" in wanted and summary.model is not None:
-            summary.inference = run_inference(
-                ctx, curation, alignment, summary.model, device, progress=report
-            )
-        if "matchgrade" in wanted and job.matchgrade.enabled:
-            summary.matchgrade = run_matchgrade(ctx, curation, alignment, progress=report)
-    summary.stages = [s for s in wanted if s != "qc"]
-    if "qc" in wanted:
-        summary.report = _report(ctx, curation, alignment, summary)
+            if "training" in wanted:
+                summary.model = stage(
+                    "training",
+                    lambda: run_training(ctx, curation, alignment, steps=steps, device=device, progress=report),
+                )
+            elif "inference" in wanted:
+                summary.model = latest_model(ctx)
+            if "inference" in wanted and summary.model is not None:
+                model = summary.model
+                summary.inference = stage(
+                    "inference",
+                    lambda: run_inference(ctx, curation, alignment, model, device, progress=report),
+                )
+            if "matchgrade" in wanted and job.matchgrade.enabled:
+                summary.matchgrade = stage(
+                    "matchgrade", lambda: run_matchgrade(ctx, curation, alignment, progress=report)
+                )
+        summary.stages = [s for s in wanted if s != "qc"]
+        if "qc" in wanted:
+            summary.report = stage("qc", lambda: _report(ctx, curation, alignment, summary))
+            _log.info("QC report %s", summary.report)
+        _log.info("run %s done in %.1fs", job.job_id, time.monotonic() - started)
     return summary
 
 
