@@ -325,6 +325,7 @@ def run_stages_with_nuke(
         install: the Nuke to use (default ``locate_nuke(job.project.root)``).
         options: GPU, threads, timeout per run.
         on_event: ``(stage, event)`` for every line of Nuke output (progress bars, logs).
+            Each stage is framed by ``start`` / ``end`` log lines (``chroma_engine.logs.stage_log``).
 
     Returns:
         stage -> ``StageRun``, in run order.
@@ -339,13 +340,16 @@ def run_stages_with_nuke(
     check_edition(job, install, ordered)
     results: dict[str, StageRun] = {}
     model: str | None = None
+    from chroma_engine.logs import stage_log
+
     for stage in ordered:
         script = Path(scripts[stage])
         graph = read_nk(script)
         run = _StageContext(stage, options, on_event)
-        if stage == "training":
-            results[stage] = _train(install, script, graph, root, run)
-            model = results[stage].cat_file
-        else:
-            results[stage] = _render(install, stage, script, graph, root, model, run)
+        with stage_log(job.shot.name, stage):
+            if stage == "training":
+                results[stage] = _train(install, script, graph, root, run)
+                model = results[stage].cat_file
+            else:
+                results[stage] = _render(install, stage, script, graph, root, model, run)
     return results

@@ -105,6 +105,37 @@ def load_records(job: ShotJob) -> tuple[CurationRecord | None, AlignmentRecord |
     return curation, alignment  # type: ignore[return-value]
 
 
+def decide_curation(job: ShotJob, stages: Iterable[str]) -> CurationRecord | None:
+    """The engine's curation decision for a job that lists no training frames and has no record.
+
+    Stages other than inference need training frames. When the job lists none and no
+    ``curation.json`` exists, the native curation stage decides now (CPU only, seconds) and records
+    its decision exactly as ``chroma-recovery run --stage curation`` does (``v###/curation.json``,
+    the pairs sheet and the manifest, durable writes), through ``chroma_engine.runner.ensure_curation``.
+    Returns None when nothing needs deciding (explicit frames, or inference only).
+
+    Raises:
+        StageInputError: the source media is not on disk to decide from.
+        StageError, MediaError: the engine's own errors (unreadable media, no usable frame).
+    """
+    wanted = set(stages) - {"inference"}
+    if not wanted or job.curation.frames:
+        return None
+    seq = training_input(job)
+    first = Path(project_path(job, seq.frame_path(seq.first_frame)))
+    if not first.is_file():
+        raise StageInputError(
+            sorted(wanted, key=STAGES.index)[0],
+            "curation.frames",
+            f"no training frames: the job lists none, there is no curation.json and {first} is not on "
+            "disk for the engine's curation to decide from",
+            "list frames in the job's curation.frames, or check media.source",
+        )
+    from chroma_engine.runner import ensure_curation
+
+    return ensure_curation(job).record
+
+
 def script_path(job: ShotJob, stage: str, version: int) -> str:
     """``pipeline/0N_<stage>/<shot>/nuke/<shot>_<stage>_v###.nk`` (absolute)."""
     return posixpath.join(stage_dir(job, stage), "nuke", f"{job.shot.name}_{stage}_v{version:03d}.nk")
@@ -180,6 +211,7 @@ def build_scripts(
     Raises:
         StageInputError: a stage lacks a required value (names the field).
         NukeBridgeError: a record is unreadable or a script cannot be written.
+        StageError, MediaError: the engine's curation could not decide (``decide_curation``).
     """
     if out_root is not None and Path(out_root).resolve() != Path(job.project.root).resolve():
         job = job.model_copy(
@@ -188,7 +220,7 @@ def build_scripts(
     wanted = check_stages(stages, job)
     if use_records and (curation is None or alignment is None):
         found_curation, found_alignment = load_records(job)
-        curation = curation or found_curation
+        curation = curation or found_curation or decide_curation(job, wanted)
         alignment = alignment or found_alignment
     version = next_version(job, wanted)
     paths = {stage: script_path(job, stage, version) for stage in wanted}
@@ -208,4 +240,12 @@ def build_scripts(
     return out
 
 
-__all__ = ["STAGE_DIRS", "build_all", "build_scripts", "load_records", "next_version", "script_path"]
+__all__ = [
+    "STAGE_DIRS",
+    "build_all",
+    "build_scripts",
+    "decide_curation",
+    "load_records",
+    "next_version",
+    "script_path",
+]

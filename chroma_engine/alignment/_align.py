@@ -311,10 +311,14 @@ def align(
         progress(f"aligning on frames {frames}")
 
     def all_frames() -> Iterable[tuple[int, np.ndarray]]:
-        for f in source.ref.frames:
+        from ..logs import ProgressLog
+
+        lines = ProgressLog("frames checked for subtitles", len(source.ref.frames), label="subtitles")
+        for i, f in enumerate(source.ref.frames):
             rf = curation.reference_frame_for(f)
             if reference.ref.first_frame <= rf <= ref_last:
                 yield f, reference.read(rf)
+            lines.update(i + 1)
 
     return solve_alignment(job.job_id, frames, sources, references, job.alignment, job.crop, all_frames())
 

@@ -97,11 +97,18 @@ def frame_stats(frame: int, rgb: np.ndarray) -> FrameStats:
 def read_stats(
     seq: ResolvedSequence, frames: list[int] | None = None, progress: Callable[[str], None] | None = None
 ) -> SequenceStats:
-    """Read ``frames`` (default: the whole range) of a sequence once and keep their ``FrameStats``."""
+    """Read ``frames`` (default: the whole range) of a sequence once and keep their ``FrameStats``.
+
+    Progress goes out as log lines (``chroma_engine.logs.ProgressLog``: every ~10 % or 30 s, ETA)."""
+    from ..logs import ProgressLog
+
     out = SequenceStats()
     wanted = list(seq.ref.frames) if frames is None else frames
+    name = seq.ref.path.replace("\\", "/").rsplit("/", 1)[-1]
+    lines = ProgressLog(f"{name} frames read", len(wanted), label=f"read {name}")
     for i, frame in enumerate(wanted):
         out.frames[frame] = frame_stats(frame, seq.read(frame))
+        lines.update(i + 1)
         if progress and (i + 1) % 24 == 0:
             progress(f"{seq.ref.path}: read {i + 1}/{len(wanted)} frames")
     return out

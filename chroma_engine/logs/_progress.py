@@ -103,7 +103,7 @@ class ProgressLog:
 
 
 #: What the stages' progress labels count, as the lines say it.
-UNITS = {"training": "steps", "inference": "frames", "matchgrade": "frames"}
+UNITS = {"training": "steps", "inference": "frames", "matchgrade": "frames", "curation": "frames", "alignment": "frames"}
 
 
 class ProgressReporter:

@@ -154,6 +154,9 @@ def _second_differences(table: torch.Tensor) -> torch.Tensor:
 
 def estimate_blur(model: ChromaNet, samples: list[Sample]) -> float:
     """The reference's softness in working px: the blur of the current LUT's prediction closest to it."""
+    from ..logs import ProgressLog
+
+    lines = ProgressLog("blur candidates tried", len(SIGMAS), label="start fit blur")
     errors = {}
     with torch.no_grad():
         predictions = [s.predict(model) for s in samples]
@@ -167,6 +170,7 @@ def estimate_blur(model: ChromaNet, samples: list[Sample]) -> float:
                 for p, s, w in zip(predictions, samples, weights, strict=True)
             )
             errors[sigma] = num / den
+            lines.update(len(errors))
     return min(errors, key=lambda s: errors[s])
 
 
@@ -187,11 +191,24 @@ def fit_blur_consistent(
     count = sum(float(w.sum()) for w in weights)
     if count < 1:
         return 0.0
+    from ..logs import ProgressLog
+
+    max_eval = ITERATIONS * 5 // 4  # LBFGS's default bound on evaluations
     optimizer = torch.optim.LBFGS(
-        [model.lut], lr=1.0, max_iter=ITERATIONS, history_size=20, line_search_fn="strong_wolfe"
+        [model.lut],
+        lr=1.0,
+        max_iter=ITERATIONS,
+        max_eval=max_eval,
+        history_size=20,
+        line_search_fn="strong_wolfe",
     )
+    lines = ProgressLog("refit evaluations", max_eval, label="start fit refit")
+    evaluations = 0
 
     def closure() -> torch.Tensor:
+        nonlocal evaluations
+        evaluations += 1
+        lines.update(evaluations)
         optimizer.zero_grad()
         loss = _second_differences(model.lut) * PRIOR
         for s, w in zip(samples, weights, strict=True):
@@ -201,4 +218,5 @@ def fit_blur_consistent(
 
     with torch.enable_grad():
         optimizer.step(closure)  # type: ignore[no-untyped-call]
+    lines.logger.info("refit stopped after %d of at most %d evaluations", evaluations, max_eval)
     return sigma * samples[0].k

@@ -3,6 +3,8 @@ weights of ``training.initial_weights``."""
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from ._truth import TrainingPair
 LUT_INIT_SMOOTHNESS = 3.0
 #: Gaussian radius (fraction of the frame width) pooling the LUT's residual into the positional grid.
 FIELD_SIGMA = 0.04
+_log = logging.getLogger(__name__)
 
 
 def initial_state(path: str, job: ShotJob) -> dict[str, Any]:
@@ -59,6 +62,8 @@ def init_global_lut(
     from ..matchgrade import fit_lut
     from ._degradation import fit_blur_consistent
 
+    started = time.monotonic()
+    _log.info("start fit: closed-form LUT and positional grid on %d pair(s)", len(pairs))
     masks = [p.mask for p in pairs] if all(p.mask is not None for p in pairs) else None
     covered = usable if usable is not None else [p.mask for p in pairs]
     set_input_range(model, fit_input_range([p.source for p in pairs], covered))
@@ -73,9 +78,11 @@ def init_global_lut(
     nodes = lut_nodes(model).numpy()
     cbcr = rgb_to_ycbcr(lut.apply(nodes.reshape(1, -1, 3)).reshape(nodes.shape))[..., 1:]
     set_lut(model, torch.from_numpy(np.ascontiguousarray(cbcr)))
+    _log.info("start fit: least-squares LUT in %.1fs", time.monotonic() - started)
     blur = fit_blur_consistent(model, pairs, usable) if usable is not None else 0.0
     shapes = {p.source.shape[:2] for p in pairs}
     if len(shapes) != 1:  # positions are frame-relative; mixed sizes share no pixel grid
+        _log.info("start fit done in %.1fs (reference blur %.2f px)", time.monotonic() - started, blur)
         return blur
     height, width = shapes.pop()
     sigma = FIELD_SIGMA * width
@@ -95,4 +102,5 @@ def init_global_lut(
     field = residual / np.maximum(weight, 1e-3)[..., None]
     grid = cv2.resize(field, (model.field_x, model.field_y), interpolation=cv2.INTER_AREA)
     set_field(model, torch.from_numpy(np.ascontiguousarray(grid, dtype=np.float32)))
+    _log.info("start fit done in %.1fs (reference blur %.2f px)", time.monotonic() - started, blur)
     return blur

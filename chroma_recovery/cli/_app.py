@@ -78,12 +78,12 @@ def _global_options(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Every detail (debug output)."),
 ) -> None:
     """Restore the colour of faded film scans from a better-coloured reference."""
-    from chroma_engine.logs import Verbosity, set_verbosity
+    from chroma_engine.logs import PROJECT_LOGGERS, Verbosity, set_verbosity
 
     if quiet and verbose:
         raise typer.BadParameter("choose one of --quiet and --verbose", param_hint="--quiet/--verbose")
     level = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
-    set_verbosity(level, loggers=("chroma_engine", "chroma_recovery", "nuke_bridge", "resolve_bridge"))
+    set_verbosity(level, loggers=PROJECT_LOGGERS)
 
 
 def _first_paragraph(text: object) -> str | None:

@@ -32,13 +32,19 @@ def build(
 ) -> None:
     """Write pipeline/0N_<stage>/<shot>/nuke/<shot>_<stage>_v###.nk (new version, never overwritten).
 
-    Engine decisions are read from pipeline/01_dataset_curation/<shot>/curation.json and
-    pipeline/02_alignment/<shot>/alignment.json when they exist.
+    Engine decisions are read from pipeline/01_dataset_curation/<shot>/v###/curation.json and
+    pipeline/02_alignment/<shot>/v###/alignment.json when they exist. A job that lists no training
+    frames and has no curation record gets the engine's curation decision first (CPU, seconds),
+    recorded as the curation stage records it. Log: pipeline/logs/<shot>/.
     """
     import nuke_bridge
+    from chroma_engine.runner import job_log
 
     job = schemas.load_job(job_file)
     options = nuke_bridge.BuildOptions(model_file=model_file, non_commercial=non_commercial)
-    paths = nuke_bridge.build_scripts(job, stages=stage or None, nuke_version=nuke_version, options=options)
+    with job_log(job, "nk-build"):
+        paths = nuke_bridge.build_scripts(
+            job, stages=stage or None, nuke_version=nuke_version, options=options
+        )
     for name, path in paths.items():
         console.print(f"wrote {name}: {path}")
