@@ -39,7 +39,7 @@ def run_job_with_nuke(
 
     ``console``: where rich progress bars show while it is a terminal (log lines are written either way).
     """
-    from chroma_engine.logs import ProgressReporter, progress_bars
+    from chroma_engine.logs import progress_bars
     from chroma_engine.runner import job_log
 
     wanted = [s for s in (stages or STAGES) if s in STAGES]  # the QC report is native-only
@@ -55,7 +55,11 @@ def run_job_with_nuke(
         runs = run_stages_with_nuke(job, wanted, scripts, install=install, options=options, on_event=on_event)
         for stage, run in runs.items():
             _log.info(
-                "%s: %d output(s) in %.1fs, Nuke log %s", stage, len(run.outputs), run.duration_s, run.log_path
+                "%s: %d output(s) in %.1fs, Nuke log %s",
+                stage,
+                len(run.outputs),
+                run.duration_s,
+                run.log_path,
             )
     return runs
 
@@ -67,9 +71,9 @@ def _event_logger(report: ProgressReporter) -> Callable[[str, NukeEvent], None]:
         if event.kind == "progress" and event.index is not None and event.total:
             report(stage, event.index, event.total)
         elif event.kind == "error":
-            _log.error("%s: %s", stage, event.line, extra={"stage": stage})
+            _log.error("%s", event.line, extra={"stage": stage})
         elif event.kind == "cat":
-            _log.info("%s: model %s", stage, event.path, extra={"stage": stage})
+            _log.info("model %s", event.path, extra={"stage": stage})
         else:
             _log.debug("%s", event.line, extra={"stage": stage})
 

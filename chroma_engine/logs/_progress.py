@@ -103,7 +103,13 @@ class ProgressLog:
 
 
 #: What the stages' progress labels count, as the lines say it.
-UNITS = {"training": "steps", "inference": "frames", "matchgrade": "frames", "curation": "frames", "alignment": "frames"}
+UNITS = {
+    "training": "steps",
+    "inference": "frames",
+    "matchgrade": "frames",
+    "curation": "frames",
+    "alignment": "frames",
+}
 
 
 class ProgressReporter:
@@ -117,7 +123,9 @@ class ProgressReporter:
     def __call__(self, label: str, done: int, total: int) -> None:
         loop = self.loops.get(label)
         if loop is None or done < loop.done:  # a new loop under the same label starts over
-            loop = self.loops[label] = ProgressLog(UNITS.get(label, label), total, label=label, logger=self.logger)
+            loop = self.loops[label] = ProgressLog(
+                UNITS.get(label, label), total, label=label, logger=self.logger
+            )
         loop.update(done, total)
 
 
@@ -136,7 +144,10 @@ def stage_log(shot: str | None, stage: str, logger: logging.Logger | None = None
         except BaseException as exc:
             first = str(exc).splitlines()[0] if str(exc) else ""
             target.error(
-                "failed after %.1fs: %s%s", time.monotonic() - started, type(exc).__name__, f": {first}" if first else ""
+                "failed after %.1fs: %s%s",
+                time.monotonic() - started,
+                type(exc).__name__,
+                f": {first}" if first else "",
             )
             raise
         target.info("end %.1fs", time.monotonic() - started)

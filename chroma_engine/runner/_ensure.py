@@ -58,7 +58,9 @@ def ensure_curation(job: ShotJob) -> CurationInForce:
     with stage_log(ctx.shot, "curation"):
         record = run_curation(ctx)
     path = _newest_record(job)
-    _log.info("curation chose frames %s, preview %s: %s", list(record.training_frames), record.preview_frame, path)
+    _log.info(
+        "curation chose frames %s, preview %s: %s", list(record.training_frames), record.preview_frame, path
+    )
     return CurationInForce(record, path, made=True)
 
 

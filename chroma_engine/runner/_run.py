@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from rich.console import Console
 
-from schemas import STAGES, RenderManifest, ShotJob
+from schemas import STAGES, AlignmentRecord, CurationRecord, RenderManifest, ShotJob
 
 from .._errors import StageError
 from ..logs import progress_bars, stage_log
@@ -19,6 +19,7 @@ from ._context import ShotContext
 from ._job_log import job_log
 from ._prep_stages import run_alignment, run_curation
 from ._render_stages import latest_model, run_inference, run_matchgrade, run_training
+from ._restore import Progress
 
 ALL_STAGES: tuple[str, ...] = (*STAGES, "qc")
 T = TypeVar("T")
@@ -69,41 +70,62 @@ def run_job(
         _log.info("run %s: %s (native engine)", job.job_id, ", ".join(wanted))
         summary.log = log_path
         started = time.monotonic()
-
-        def stage(name: str, work: Callable[[], T]) -> T:
-            with stage_log(ctx.shot, name):
-                return work()
-
+        later = [s for s in wanted if s not in ("curation", "alignment")]
         with progress_bars(console) as report:
-            curation = stage("curation", lambda: run_curation(ctx)) if "curation" in wanted else ctx.load_curation()
-            alignment = (
-                stage("alignment", lambda: run_alignment(ctx, curation))
-                if "alignment" in wanted
-                else ctx.load_alignment()
-            )
-            if "training" in wanted:
-                summary.model = stage(
-                    "training",
-                    lambda: run_training(ctx, curation, alignment, steps=steps, device=device, progress=report),
-                )
-            elif "inference" in wanted:
-                summary.model = latest_model(ctx)
-            if "inference" in wanted and summary.model is not None:
-                model = summary.model
-                summary.inference = stage(
-                    "inference",
-                    lambda: run_inference(ctx, curation, alignment, model, device, progress=report),
-                )
-            if "matchgrade" in wanted and job.matchgrade.enabled:
-                summary.matchgrade = stage(
-                    "matchgrade", lambda: run_matchgrade(ctx, curation, alignment, progress=report)
-                )
+            curation = _stage(ctx, "curation", lambda: run_curation(ctx)) if "curation" in wanted else None
+            if curation is None and (later or "alignment" in wanted):
+                curation = ctx.load_curation()
+            alignment = None
+            if "alignment" in wanted and curation is not None:
+                chosen = curation
+                alignment = _stage(ctx, "alignment", lambda: run_alignment(ctx, chosen))
+            elif later:
+                alignment = ctx.load_alignment()
+            if curation is not None and alignment is not None:
+                _renders(ctx, wanted, curation, alignment, summary, report, steps, device)
         summary.stages = [s for s in wanted if s != "qc"]
-        if "qc" in wanted:
-            summary.report = stage("qc", lambda: _report(ctx, curation, alignment, summary))
+        if "qc" in wanted and curation is not None and alignment is not None:
+            records = (curation, alignment)
+            summary.report = _stage(ctx, "qc", lambda: _report(ctx, *records, summary))
             _log.info("QC report %s", summary.report)
         _log.info("run %s done in %.1fs", job.job_id, time.monotonic() - started)
     return summary
+
+
+def _stage(ctx: ShotContext, name: str, work: Callable[[], T]) -> T:
+    """``work()`` framed by the stage's start / end log lines."""
+    with stage_log(ctx.shot, name):
+        return work()
+
+
+def _renders(
+    ctx: ShotContext,
+    wanted: Sequence[str],
+    curation: CurationRecord,
+    alignment: AlignmentRecord,
+    summary: RunSummary,
+    report: Progress,
+    steps: int | None,
+    device: str | None,
+) -> None:
+    """Training, inference and MatchGrade, those of them ``wanted``, into ``summary``."""
+    if "training" in wanted:
+        summary.model = _stage(
+            ctx,
+            "training",
+            lambda: run_training(ctx, curation, alignment, steps=steps, device=device, progress=report),
+        )
+    elif "inference" in wanted:
+        summary.model = latest_model(ctx)
+    if "inference" in wanted and summary.model is not None:
+        model = summary.model
+        summary.inference = _stage(
+            ctx, "inference", lambda: run_inference(ctx, curation, alignment, model, device, progress=report)
+        )
+    if "matchgrade" in wanted and ctx.job.matchgrade.enabled:
+        summary.matchgrade = _stage(
+            ctx, "matchgrade", lambda: run_matchgrade(ctx, curation, alignment, progress=report)
+        )
 
 
 def _report(ctx: ShotContext, curation, alignment, summary: RunSummary) -> Path:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ raise no events) and by a periodic sweep that also requeues jobs of dead workers
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import time
 import traceback
@@ -75,16 +76,26 @@ class Worker:
         self.queue = JobQueue(self.project_root, stale_after=self.stale_after)
 
     def process(self, claim: Claim) -> Outcome:
-        """Run one claimed job; its log and error are kept whatever happens."""
+        """Run one claimed job; its log and error are kept whatever happens.
+
+        The queue's log of the job holds the run's timestamped log lines (``chroma_engine.logs``; the
+        run also writes them to ``pipeline/logs/<shot>/``) and, on failure, the traceback.
+        """
         import schemas
+        from chroma_engine.logs import line_handler
 
         buffer = io.StringIO()
         log_console = Console(file=buffer, width=120, record=False, force_terminal=False)
         started = time.perf_counter()
         self.console.print(f"[bold]{self.worker}[/] running {claim.job_id}")
+        lines = line_handler(buffer)
+        logging.getLogger().addHandler(lines)
         try:
-            with Heartbeat(self.queue, claim, self.heartbeat_interval):
-                result = self.runner(claim.path, log_console)
+            try:
+                with Heartbeat(self.queue, claim, self.heartbeat_interval):
+                    result = self.runner(claim.path, log_console)
+            finally:
+                logging.getLogger().removeHandler(lines)
         except schemas.SchemaError as exc:
             error = f"invalid job: {str(exc).splitlines()[0]}"
         except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
