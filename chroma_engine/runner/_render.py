@@ -13,6 +13,8 @@ four calls, so their frames are the same bytes:
 from __future__ import annotations
 
 import datetime as _dt
+import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 #: The stages ``render_frames`` renders.
 RENDER_STAGES: tuple[str, ...] = ("inference", "matchgrade")
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,13 +92,17 @@ def fit_matchgrade(ctx: ShotContext, curation: CurationRecord, alignment: Alignm
     from ..matchgrade import fit_lut
     from ..training import median_clean
 
+    started = time.monotonic()
     spec = ctx.job.matchgrade
     pairs = load_pairs(ctx, curation, alignment, curation.training_frames)
     median = ctx.job.reference_cleanup.median_size
     targets = [median_clean(p.reference, median) if median > 1 else p.reference for p in pairs]
-    return fit_lut(
+    _log.info("MatchGrade LUT: fitting %d^3 on %d pair(s)", spec.lut_size, len(pairs))
+    lut = fit_lut(
         [p.source for p in pairs], targets, [p.mask for p in pairs], size=spec.lut_size, log=spec.log_pre_lut
     )
+    _log.info("MatchGrade LUT fitted in %.1fs", time.monotonic() - started)
+    return lut
 
 
 def stage_scorers(

@@ -135,6 +135,29 @@ def test_free_edition_queues_for_the_menu_script(
     assert len(_phase3_items(host, 2)) == 1
 
 
+def test_auto_backend_on_a_machine_with_nuke_runs_a_sent_shot_through_nuke(
+    tmp_path: Path, synth_media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.nuke_bridge.fake_nuke import calls, make_fake_nuke
+
+    host, root = _send_shot(tmp_path, synth_media, monkeypatch)
+    job_file = next((root / "jobs" / "incoming").glob("*.json"))
+    job = schemas.load_job(job_file, check_paths=False)
+    assert job.backend == "auto" and not job.curation.frames  # as Send Shot to ML writes it
+    fake = make_fake_nuke(tmp_path / "bin")
+    monkeypatch.setenv("CHROMA_RECOVERY_NUKE", str(fake))
+    quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    outcomes = Worker(root, engine_runner(None), console=quiet).drain()
+    assert [o.ok for o in outcomes] == [True], [o.error for o in outcomes]
+    assert len(calls(fake)) == 5
+    done = root / "jobs" / "done"
+    assert json.loads((done / f"{job.job_id}.result.json").read_text())["backend"] == "nuke"
+    shot = job.shot.name
+    assert next((root / "pipeline/01_dataset_curation" / shot).glob("v*/curation.json")).is_file()
+    log = (done / f"{job.job_id}.log").read_text()  # the queue keeps the run's log lines
+    assert f" {shot} curation   start" in log and f" {shot} matchgrade end " in log
+
+
 def test_corrupt_render_is_not_imported(
     tmp_path: Path, synth_media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
