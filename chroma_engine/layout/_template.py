@@ -85,7 +85,7 @@ def pipeline_readme() -> str:
     lines += [f"- `{s.folder}/`: {s.title} (engine stage `{s.stage}`)" for s in STAGE_FOLDERS]
     lines += [
         "",
-        "`logs/<shot>/` holds one log per run (`<shot>_<YYYYmmdd-HHMMSS>_run.log`, `_nuke.log` for the",
+        "`logs/<shot>/` holds one log per run (`<shot>_<YYYYmmdd-HHMMSS>-<pid>_run.log`, `_nuke.log` for the",
         "Nuke backend, `_nk-build.log`): the timestamped lines the console showed, stage start and end",
         "with durations and progress with ETAs. Nuke's own output is beside each script",
         "(`0N_<stage>/<shot>/nuke/*.log`).",

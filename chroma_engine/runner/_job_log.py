@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +21,11 @@ _log = logging.getLogger(__name__)
 
 
 def job_log_path(job: ShotJob, kind: str = "run") -> Path:
-    """``<root>/pipeline/logs/<shot>/<shot>_<YYYYmmdd-HHMMSS>_<kind>.log`` (a free name; local time)."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    """``<root>/pipeline/logs/<shot>/<shot>_<YYYYmmdd-HHMMSS>-<pid>_<kind>.log`` (local time).
+
+    The process id keeps apart the logs of farm tasks of one shot that start in the same second (on one
+    host; the name is also checked free, see ``free_log_path``)."""
+    stamp = f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
     shot = job.shot.name
     return free_log_path(logs_dir(job.project.root, shot), f"{shot}_{stamp}_{kind}")
 

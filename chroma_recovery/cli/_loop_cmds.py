@@ -43,6 +43,7 @@ def watch(
     stale_after: float = typer.Option(120.0, "--stale-after", help="Requeue jobs whose heartbeat is older."),
 ) -> None:
     """Serve the job queue: claim jobs atomically, run them, publish manifests (render side)."""
+    from chroma_engine.logs import console_lines
     from chroma_recovery.loop import Worker, engine_runner, positive_seconds, require_project
 
     interval = positive_seconds("--interval", interval)
@@ -51,13 +52,14 @@ def watch(
         require_project(project), engine_runner(backend, stage or None, steps), stale_after=stale_after
     )
     console.print(f"worker {worker.worker} serving {project / 'jobs'} ({'polling' if poll else 'inotify'})")
-    if once:
-        outcomes = worker.drain(max_jobs)
-    else:
-        try:
-            outcomes = worker.watch(poll=poll, interval=interval, max_jobs=max_jobs)
-        except KeyboardInterrupt:
-            outcomes = []
+    with console_lines():  # not a terminal (a service manager): timestamped lines, also between jobs
+        if once:
+            outcomes = worker.drain(max_jobs)
+        else:
+            try:
+                outcomes = worker.watch(poll=poll, interval=interval, max_jobs=max_jobs)
+            except KeyboardInterrupt:
+                outcomes = []
     failed = [o for o in outcomes if not o.ok]
     console.print(
         f"{len(outcomes) - len(failed)} job(s) done, {len(failed)} failed; queue {worker.queue.counts()}"

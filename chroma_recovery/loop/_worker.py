@@ -24,6 +24,8 @@ from ._queue import Claim, Heartbeat, JobQueue, positive_seconds, worker_id
 #: A job runner: (job file, console) -> result dict. Raises on failure.
 JobRunner = Callable[[Path, Console], dict]
 
+_log = logging.getLogger(__name__)
+
 
 def engine_runner(
     backend: str | None = None, stages: Sequence[str] | None = None, steps: int | None = None
@@ -87,7 +89,7 @@ class Worker:
         buffer = io.StringIO()
         log_console = Console(file=buffer, width=120, record=False, force_terminal=False)
         started = time.perf_counter()
-        self.console.print(f"[bold]{self.worker}[/] running {claim.job_id}")
+        self._say(logging.INFO, f"[bold]{self.worker}[/] running {claim.job_id}")
         lines = line_handler(buffer)
         logging.getLogger().addHandler(lines)
         try:
@@ -106,19 +108,28 @@ class Worker:
             if not self._publish(claim, True, buffer.getvalue(), "", result):
                 return Outcome(claim.job_id, False, time.perf_counter() - started, "claim lost")
             seconds = time.perf_counter() - started
-            self.console.print(f"[green]done[/] {claim.job_id} in {seconds:.1f}s")
+            self._say(logging.INFO, f"[green]done[/] {claim.job_id} in {seconds:.1f}s")
             return Outcome(claim.job_id, True, seconds)
         if not self._publish(claim, False, buffer.getvalue(), error, {"worker": self.worker}):
             return Outcome(claim.job_id, False, time.perf_counter() - started, "claim lost")
-        self.console.print(f"[red]failed[/] {claim.job_id}: {error}")
+        self._say(logging.ERROR, f"[red]failed[/] {claim.job_id}: {error}")
         return Outcome(claim.job_id, False, time.perf_counter() - started, error)
+
+    def _say(self, level: int, markup: str) -> None:
+        """On a terminal, a rich line on the console; otherwise a timestamped log line (``watch``)."""
+        if self.console.is_terminal:
+            self.console.print(markup)
+        else:
+            from rich.text import Text
+
+            _log.log(level, "%s", Text.from_markup(markup).plain)
 
     def _publish(self, claim: Claim, ok: bool, log: str, error: str, result: dict) -> bool:
         """``finish`` the claim; False (nothing published) when the claim went stale meanwhile."""
         try:
             self.queue.finish(claim, ok=ok, log=log, error=error, result=result)
         except ClaimLost as exc:
-            self.console.print(f"[yellow]claim lost[/] {claim.job_id}: {exc}")
+            self._say(logging.WARNING, f"[yellow]claim lost[/] {claim.job_id}: {exc}")
             return False
         return True
 
