@@ -11,15 +11,16 @@ Everything is Python ``logging`` with one formatter (:class:`LineFormatter`:
 and :class:`ProgressLog` writes a loop's progress every ~10 % or 30 s with an ETA.
 """
 
-from ._file import free_log_path, run_log
 from ._lines import (
     PROJECT_LOGGERS,
     LineFormatter,
     console_lines,
     current_context,
+    free_log_path,
     is_terminal,
     line_handler,
     log_context,
+    run_log,
     timestamp,
 )
 from ._progress import ProgressLog, ProgressReporter, clock_text, progress_bars, stage_log

@@ -1,4 +1,4 @@
-"""Timestamped log lines: one formatter and the console / file handlers that write them.
+"""Timestamped log lines: one formatter, the console / file handlers that write them, run log files.
 
 A line is ``<ISO-8601 local time with offset> <LEVEL> <shot> <stage> <message>``, e.g.::
 
@@ -7,6 +7,11 @@ A line is ``<ISO-8601 local time with offset> <LEVEL> <shot> <stage> <message>``
 Four space-separated fields, then the message (``-`` where no shot or stage is known), so a farm's
 log parser splits them with one regular expression. The shot and stage come from the record's
 ``extra`` or from :func:`log_context` (set by ``stage_log`` around each stage).
+
+A run's log file (:func:`run_log`) holds the same lines as the console. While the run goes the file is
+the hidden ``.tmp-<pid>-<hex>-<name>`` beside its final name (``chroma_engine.io.durable_log``: flushed
+every line, fsynced and renamed when the run ends, also when it fails). The file keeps INFO lines under
+``--quiet`` (the console does not) and debug lines under ``--verbose``.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from __future__ import annotations
 import contextvars
 import datetime as _dt
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TextIO
 
 from ._verbosity import Verbosity, verbosity
@@ -26,6 +33,7 @@ PROJECT_LOGGERS: tuple[str, ...] = ("chroma_engine", "chroma_recovery", "nuke_br
 
 _SHOT: contextvars.ContextVar[str | None] = contextvars.ContextVar("chroma_log_shot", default=None)
 _STAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("chroma_log_stage", default=None)
+_log = logging.getLogger("chroma_engine.logs")
 
 
 @contextmanager
@@ -172,3 +180,33 @@ def project_levels(level: int) -> Iterator[None]:
     finally:
         for logger, previous in saved:
             logger.setLevel(previous)
+
+
+@contextmanager
+def run_log(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Within the block every log line of the process (the project's INFO and up, other libraries'
+    warnings) also goes to ``path``; yields the final path. The file is complete when the block ends."""
+    from ..io import durable_log
+
+    final = Path(path)
+    with durable_log(final) as stream, project_levels(logging.INFO):
+        handler = line_handler(stream)
+        root = logging.getLogger()
+        root.addHandler(handler)
+        try:
+            _log.info("log file %s", final)
+            yield final
+        finally:
+            root.removeHandler(handler)
+            handler.close()
+
+
+def free_log_path(folder: str | os.PathLike[str], stem: str) -> Path:
+    """``folder/<stem>.log``, or ``<stem>_2.log``, ``_3``... when taken (earlier logs are kept)."""
+    base = Path(folder)
+    candidate = base / f"{stem}.log"
+    number = 2
+    while candidate.exists():
+        candidate = base / f"{stem}_{number}.log"
+        number += 1
+    return candidate

@@ -9,9 +9,8 @@ Training runs in one process (``run_job``) or over ``torchrun`` ranks (``launch_
 
 from ._context import ShotContext
 from ._ddp import DDP_MODULE, RankReport, launch_ddp, train_rank
-from ._ensure import CurationInForce, ensure_curation
 from ._evaluation import FrameScorer, evaluation_frames
-from ._job_log import job_log, job_log_path
+from ._job import CurationInForce, ensure_curation, job_log, job_log_path
 from ._manifest import MANIFEST_NAME, verify_sequence, write_manifest
 from ._prep_stages import TrainingSet, training_set
 from ._render import (

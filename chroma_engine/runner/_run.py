@@ -16,7 +16,7 @@ from schemas import STAGES, AlignmentRecord, CurationRecord, RenderManifest, Sho
 from .._errors import StageError
 from ..logs import progress_bars, stage_log
 from ._context import ShotContext
-from ._job_log import job_log
+from ._job import job_log
 from ._prep_stages import run_alignment, run_curation
 from ._render_stages import latest_model, run_inference, run_matchgrade, run_training
 from ._restore import Progress
