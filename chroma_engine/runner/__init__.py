@@ -9,7 +9,7 @@ Training runs in one process (``run_job``) or over ``torchrun`` ranks (``launch_
 
 from ._context import ShotContext
 from ._ddp import DDP_MODULE, RankReport, launch_ddp, train_rank
-from ._evaluation import FrameScorer, evaluation_frames
+from ._evaluation import FrameScorer, HeldOut, evaluation_frames, held_out_frames, shot_held_out
 from ._job import CurationInForce, ensure_curation, job_log, job_log_path
 from ._manifest import MANIFEST_NAME, verify_sequence, write_manifest
 from ._prep_stages import TrainingSet, training_set
@@ -36,6 +36,7 @@ __all__ = [
     "RENDER_STAGES",
     "FrameRender",
     "FrameScorer",
+    "HeldOut",
     "RankReport",
     "RunSummary",
     "ShotContext",
@@ -45,6 +46,7 @@ __all__ = [
     "ensure_curation",
     "evaluation_frames",
     "fit_matchgrade",
+    "held_out_frames",
     "job_log",
     "job_log_path",
     "latest_model",
@@ -54,6 +56,7 @@ __all__ = [
     "publish_training",
     "render_frames",
     "run_job",
+    "shot_held_out",
     "stage_output",
     "stage_scorers",
     "train_rank",

@@ -12,6 +12,8 @@ luma (``chroma_only``), exactly as the V4 composite shows them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,17 +22,61 @@ from schemas import AlignmentRecord, CurationRecord
 from ..colour import recombine, rgb_to_ycbcr
 from ._context import ShotContext
 
-#: Held-out frames scored against the reference/truth (evenly spread) — the rest only for luma/flicker.
+#: Held-out frames scored against the reference/truth (spread over the shot) — the rest only for
+#: luma/flicker.
 MAX_HELD_OUT = 12
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """The frames a shot is scored on, and how far they lie from what the model was trained on.
+
+    Attributes:
+        frames: the scored frames, in order.
+        gap: the distance (frames) each must keep from every training frame: ``temporal_radius + 1``, so
+            that no scored frame's temporal mean contains a training scan.
+        min_distance: the smallest distance of a scored frame from a training frame; below ``gap`` only
+            when the shot is too short to hold any frame that far (then the farthest frames are scored).
+    """
+
+    frames: tuple[int, ...]
+    gap: int
+    min_distance: int
+
+    @property
+    def honest(self) -> bool:
+        """Every scored frame keeps ``gap`` from every training frame."""
+        return self.min_distance >= self.gap
+
+
+def held_out_frames(
+    frames: Sequence[int], trained: Sequence[int], radius: int, limit: int = MAX_HELD_OUT
+) -> HeldOut:
+    """The frames to score: at least ``radius + 1`` frames from every training frame (so neither the frame
+    nor its temporal mean's neighbours were trained on), at most ``limit`` of them, evenly spread over
+    those candidates (so over the shot). A shot too short for any such frame scores its farthest frames.
+    """
+    taken = set(trained)
+    gap = radius + 1
+    distance = {f: min((abs(f - t) for t in taken), default=len(frames)) for f in frames if f not in taken}
+    if not distance:
+        return HeldOut((), gap, 0)
+    need = min(gap, max(distance.values()))
+    candidates = sorted(f for f, d in distance.items() if d >= need)
+    picks = np.unique(np.round(np.linspace(0, len(candidates) - 1, min(limit, len(candidates)))).astype(int))
+    chosen = tuple(candidates[i] for i in picks)
+    return HeldOut(chosen, gap, min(distance[f] for f in chosen))
+
+
 def evaluation_frames(ctx: ShotContext, curation: CurationRecord) -> tuple[set[int], set[int]]:
-    """(trained frames, held-out frames to score) — held-out always includes the preview frame."""
-    trained = set(curation.training_frames)
-    others = [f for f in ctx.job.media.source.frames if f not in trained]
-    step = max(1, len(others) // MAX_HELD_OUT)
-    held = set(others[::step][:MAX_HELD_OUT]) | {curation.preview_frame}
-    return trained, held
+    """(trained frames, held-out frames to score): ``held_out_frames`` with the job's temporal radius."""
+    return set(curation.training_frames), set(shot_held_out(ctx, curation).frames)
+
+
+def shot_held_out(ctx: ShotContext, curation: CurationRecord) -> HeldOut:
+    """``held_out_frames`` of a shot: its frames, its training frames, the job's temporal radius."""
+    frames, radius = ctx.job.media.source.frames, ctx.job.training.temporal_radius
+    return held_out_frames(frames, curation.training_frames, radius)
 
 
 #: Held-out frames whose grain noise power is measured (the first ones, in frame order).
@@ -47,7 +93,8 @@ class FrameScorer:
 
     def __init__(self, ctx: ShotContext, curation: CurationRecord, alignment: AlignmentRecord, name: str):
         self.ctx, self.curation, self.alignment, self.name = ctx, curation, alignment, name
-        self.trained, self.held_out = evaluation_frames(ctx, curation)
+        self.held = shot_held_out(ctx, curation)
+        self.trained, self.held_out = set(curation.training_frames), set(self.held.frames)
         self.grain_frames = set(sorted(self.held_out)[:GRAIN_FRAMES])
         self.per_frame: dict[int, dict[str, float]] = {}
         self._thumbs: dict[int, np.ndarray] = {}
@@ -151,4 +198,5 @@ class FrameScorer:
             if values:
                 out[f"{n}_{key}"] = float(np.mean(values))
         out[f"{n}_heldout_frames_scored"] = float(len(self.held_out))
+        out[f"{n}_heldout_min_distance"] = float(self.held.min_distance)
         return out

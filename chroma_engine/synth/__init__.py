@@ -10,6 +10,7 @@ blocks, legal levels; ``reference_transform.json`` holds the true scan -> refere
 """
 
 from ._camera import PHOTOS, CameraPath, load_photo, plan_camera
+from ._conditions import ShotConditions, grade_chroma
 from ._fading import (
     CROSSTALK,
     SEVERITIES,
@@ -46,6 +47,7 @@ __all__ = [
     "RASTERS",
     "SEVERITIES",
     "TRANSFORM_NAME",
+    "ShotConditions",
     "TRUTH_NAME",
     "CameraPath",
     "FadeParams",
@@ -60,6 +62,7 @@ __all__ = [
     "clean_frame",
     "fade_field",
     "fade_frame",
+    "grade_chroma",
     "grey_world_gains",
     "load_photo",
     "load_reference_transform",

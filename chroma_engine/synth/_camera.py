@@ -61,6 +61,8 @@ class CameraPath(SchemaModel):
         base_scale: photograph pixels per frame pixel at t = 0.
         zoom: relative scale change over the shot (-0.05 = 5 % zoom in).
         roll: rotation over the shot, degrees.
+        wobble_px: peak non-rigid displacement of the picture in frame px (``_conditions.wobble``);
+            0 = a rigid camera move (left out of ``synth_truth.json`` then).
     """
 
     photo: str
@@ -74,6 +76,7 @@ class CameraPath(SchemaModel):
     base_scale: float
     zoom: float
     roll: float
+    wobble_px: float = 0.0
 
     def time(self, index: float) -> float:
         return float(index) / max(self.frames - 1, 1)
@@ -99,14 +102,42 @@ class CameraPath(SchemaModel):
         to say which frame pixel each output pixel shows, e.g. an SD raster).
         """
         matrix = self.affine(index)
+        photo = load_photo(self.photo)
+        if self.wobble_px > 0:
+            return self._render_wobbling(photo, matrix, index, extra, size or (self.width, self.height))
         if extra is not None:
             matrix = compose(matrix, extra)
-        photo = load_photo(self.photo)
         out = cv2.warpAffine(
             photo,
             matrix,
             size or (self.width, self.height),
             flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT_101,
+        )
+        return np.clip(out, 0.0, 1.0)
+
+    def _render_wobbling(
+        self,
+        photo: np.ndarray,
+        matrix: np.ndarray,
+        index: float,
+        extra: np.ndarray | None,
+        size: tuple[int, int],
+    ) -> np.ndarray:
+        """``render`` with the non-rigid displacement: output pixel -> frame point (``extra``) -> displaced
+        by ``wobble`` there -> photograph pixel."""
+        from ._conditions import wobble
+
+        ys, xs = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float64)
+        points = np.stack([xs, ys, np.ones_like(xs)], axis=-1)
+        frame = points[..., :2] if extra is None else points @ np.asarray(extra, np.float64).T
+        moved = frame + wobble(frame, self.width, self.height, self.time(index), self.wobble_px)
+        photo_xy = moved @ matrix[:, :2].T + matrix[:, 2]
+        out = cv2.remap(
+            photo,
+            photo_xy[..., 0].astype(np.float32),
+            photo_xy[..., 1].astype(np.float32),
+            interpolation=cv2.INTER_CUBIC,
             borderMode=cv2.BORDER_REFLECT_101,
         )
         return np.clip(out, 0.0, 1.0)
@@ -139,6 +170,8 @@ def plan_camera(
     rng: np.random.Generator,
     indices: range,
     reframes: tuple[np.ndarray, ...] = (),
+    speed: float = 1.0,
+    wobble_px: float = 0.0,
 ) -> CameraPath:
     """Draw a slow camera move and size its window so every needed view stays inside the photograph.
 
@@ -151,6 +184,9 @@ def plan_camera(
         rng: the shot's generator.
         indices: every frame index that will be rendered (a reference offset extends 0..frames-1).
         reframes: extra 2x3 (output -> frame) re-framings that must also stay inside (the reference).
+        speed: pan, zoom and roll per frame times this (``ShotConditions.motion_speed``; the random
+            draws are the same).
+        wobble_px: peak non-rigid displacement (frame px); the window keeps that much room too.
     """
     ph, pw = load_photo(photo).shape[:2]
     steps = max(frames - 1, 1)
@@ -158,6 +194,8 @@ def plan_camera(
     travel = rng.uniform(0.15, 0.4) * steps
     zoom = float(rng.uniform(-0.0012, 0.0008) * steps)
     roll = float(rng.uniform(-0.015, 0.015) * steps)
+    if speed != 1.0:
+        travel, zoom, roll = travel * speed, zoom * speed, roll * speed
     probe = CameraPath(
         photo=photo,
         width=width,
@@ -170,9 +208,11 @@ def plan_camera(
         base_scale=1.0,
         zoom=zoom,
         roll=roll,
+        wobble_px=float(wobble_px),
     )
     # Every photograph coordinate is centre + base_scale * v: bound base_scale by the room around it.
-    corners = np.array([[0, 0, 1], [width - 1, 0, 1], [0, height - 1, 1], [width - 1, height - 1, 1]], float)
+    lo, hx, hy = -wobble_px, width - 1 + wobble_px, height - 1 + wobble_px
+    corners = np.array([[lo, lo, 1], [hx, lo, 1], [lo, hy, 1], [hx, hy, 1]], float)
     views = [np.array([[1.0, 0, 0], [0, 1.0, 0]]), *reframes]
     centre = np.array([probe.centre_x, probe.centre_y])
     limit = np.inf

@@ -53,6 +53,8 @@ class FadeParams(SchemaModel):
         grain_density: grain RMS in density units at dye amount 1.0.
         grain_sigma: Gaussian clump size of the grain in pixels.
         flicker: maximum relative exposure change per frame (0.01 = +-1 %).
+        drift: the fade's drift over the shot (``ShotConditions.fade_drift``; 0 = the same fade on every
+            frame, left out of ``synth_truth.json`` then).
     """
 
     severity: Severity
@@ -63,6 +65,7 @@ class FadeParams(SchemaModel):
     grain_density: float = 0.012
     grain_sigma: float = 0.6
     flicker: float = 0.01
+    drift: float = 0.0
 
 
 def sample_fade(severity: Severity, rng: np.random.Generator, grain: float = 1.0) -> FadeParams:

@@ -54,6 +54,8 @@ class ReferenceParams(SchemaModel):
         subtitle_frames: REF frame numbers that carry it.
         subtitle_box: (x0, y0, x1, y1) REF pixels, y down, exclusive end, outline included.
         frame_offset: REF frame ``n + offset`` shows source frame ``n``.
+        hue_deg, hue_split_deg, saturation: the reference's colour grade (``ShotConditions``; 0, 0, 1 =
+            none, left out of ``synth_truth.json`` then).
     """
 
     scale: float
@@ -76,6 +78,22 @@ class ReferenceParams(SchemaModel):
     subtitle_frames: tuple[int, ...]
     subtitle_box: tuple[int, int, int, int]
     frame_offset: int
+    hue_deg: float = 0.0
+    hue_split_deg: float = 0.0
+    saturation: float = 1.0
+
+    @property
+    def graded(self) -> bool:
+        """Whether the reference's colours were graded (hue or saturation moved)."""
+        return (self.hue_deg, self.hue_split_deg, self.saturation) != (0.0, 0.0, 1.0)
+
+    def grade(self, rgb: np.ndarray) -> np.ndarray:
+        """The reference's colour grade of a clean frame (``rgb`` itself when there is none)."""
+        if not self.graded:
+            return rgb
+        from ._conditions import grade_chroma
+
+        return grade_chroma(rgb, self.hue_deg, self.hue_split_deg, self.saturation)
 
 
 def _as_tuple(matrix: np.ndarray) -> Matrix2x3:
@@ -258,7 +276,7 @@ def render_reference(
         )
     index = frame - first - params.frame_offset
     clean = camera.render(index, extra=np.asarray(params.ref_to_source, dtype=np.float64))
-    graded = tone_curve(clean, params)
+    graded = tone_curve(params.grade(clean), params)
     if options.black_lift > 0.0 or options.white_clip < 1.0:
         graded = grade(graded, options)
     ref = _black_bars(add_grain(graded, options, rng), params)

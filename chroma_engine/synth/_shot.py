@@ -33,6 +33,7 @@ from .._errors import MediaError, StageError
 from ..colour import REC709_DISPLAY, recombine
 from ..io import write_document, write_exr
 from ._camera import PHOTOS, CameraPath, plan_camera
+from ._conditions import ShotConditions, drifted_field
 from ._fading import Severity, balance, fade_field, fade_frame, grey_world_gains, sample_fade
 from ._reference import ReferenceParams, render_reference, sample_reference
 from ._telecine import TelecineGeometry, plan_telecine, render_telecine
@@ -139,6 +140,7 @@ def synthesize_shot(
     grain: float = 1.0,
     progress: bool | None = None,
     reference: ReferenceOptions | None = None,
+    conditions: ShotConditions | None = None,
 ) -> ShotJob:
     """Synthesise a faded shot with known ground truth and its job; deterministic for a seed.
 
@@ -156,6 +158,8 @@ def synthesize_shot(
         progress: show a rich progress bar; None = when ``frames >= 24``.
         reference: how the reference is made (SD raster, framing, grade, codec, levels); None = the
             default ``ReferenceOptions()``, whose shots are byte-identical to those made before.
+        conditions: harder conditions (graded reference, fast non-rigid motion, drifting fade); None =
+            ``ShotConditions()``, whose shots are byte-identical to those made before it existed.
 
     Returns:
         The validated ``ShotJob`` that was written to ``<out_dir>/job.json``.
@@ -185,24 +189,36 @@ def synthesize_shot(
     job = build_job(root, project, shot, frames, width, height, fps)
     _refuse_existing(root, project)
 
+    cond = conditions or ShotConditions()
     rng = np.random.default_rng(seed)
     photo_name = photo or PHOTOS[seed % len(PHOTOS)]
-    fade = sample_fade(severity, rng, grain)
+    fade = sample_fade(severity, rng, grain).model_copy(update={"drift": cond.fade_drift})
     options = reference or ReferenceOptions()
     ref_params = sample_reference(width, height, frames, FIRST_FRAME, ref_frame_offset, rng, options)
+    ref_params = ref_params.model_copy(
+        update={
+            "hue_deg": cond.reference_hue_deg,
+            "hue_split_deg": cond.reference_hue_split_deg,
+            "saturation": cond.reference_saturation,
+        }
+    )
     telecine = None
     if options.raster != "scan":
         telecine, ref_params = plan_telecine(options, ref_params, width, height)
     indices = range(min(0, -ref_frame_offset), max(frames, frames - ref_frame_offset))
     r2s = np.asarray(ref_params.ref_to_source, dtype=np.float64)
-    camera = plan_camera(photo_name, width, height, frames, rng, indices, reframes=(r2s,))
+    wobble_px = cond.nonrigid_px * width / 512.0
+    camera = plan_camera(
+        photo_name, width, height, frames, rng, indices, (r2s,), speed=cond.motion_speed, wobble_px=wobble_px
+    )
     field = fade_field(fade, width, height, rng)
     exposures = tuple(round(float(e), 6) for e in 1.0 + rng.uniform(-fade.flicker, fade.flicker, frames))
 
     def scan(index: int) -> tuple[np.ndarray, np.ndarray]:
         clean = camera.render(index)
         frame_rng = np.random.default_rng([seed, index])
-        return clean, fade_frame(clean, fade, field, frame_rng, exposures[index])
+        kept = drifted_field(field, fade.drift, camera.time(index))
+        return clean, fade_frame(clean, fade, kept, frame_rng, exposures[index])
 
     middle = frames // 2
     cached = {middle: scan(middle)}
@@ -222,7 +238,7 @@ def synthesize_shot(
                 "SOURCE": source,
                 "REF": _render_ref(camera, ref_params, telecine, options, number, seed),
                 "BAL": balance(source, gains),
-                "TRUTH": recombine(source, clean),
+                "TRUTH": recombine(source, ref_params.grade(clean)),  # the reference's colours
             }
             for kind, image in images.items():
                 target = str(paths[kind]).format(number)
@@ -258,6 +274,7 @@ def synthesize_shot(
         media={kind: media_pattern(project, kind) for kind in KINDS},
         reference_options=None if options.is_default else options,
         telecine=telecine,
+        conditions=None if cond.is_default else cond,
     )
     write_truth(truth, root)
     _init_layout(root)

@@ -195,7 +195,7 @@ def render_telecine(
     index = frame - first - params.frame_offset
     to_scan = np.linalg.inv(np.asarray(geometry.scan_to_raster, dtype=np.float64))[:2]
     clean = camera.render(index, extra=to_scan, size=(samples, lines))
-    raster = add_grain(grade(tone_curve(clean, params), options), options, rng)
+    raster = add_grain(grade(tone_curve(params.grade(clean), params), options), options, rng)
     if geometry.blur_sigma > 0:
         raster = cv2.GaussianBlur(raster, (0, 0), geometry.blur_sigma)
     x0, y0, x1, y1 = geometry.picture

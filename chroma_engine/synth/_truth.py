@@ -20,6 +20,7 @@ from schemas import SchemaModel
 from .._errors import MediaError
 from ..io import write_text_atomic
 from ._camera import CameraPath
+from ._conditions import ShotConditions
 from ._fading import FadeParams, Severity
 from ._reference import ReferenceParams
 from ._telecine import Matrix3, TelecineGeometry, as_matrix3
@@ -27,8 +28,18 @@ from ._video import ReferenceOptions
 
 TRUTH_NAME = "synth_truth.json"
 TRANSFORM_NAME = "reference_transform.json"
-#: Fields written only when set, so a default shot's document keeps the bytes it always had.
-_OPTIONAL = ("reference_options", "telecine")
+#: Fields written only when set (section, field, default), so a default shot's document keeps the bytes
+#: it always had.
+_OPTIONAL: tuple[tuple[str | None, str, object], ...] = (
+    (None, "reference_options", None),
+    (None, "telecine", None),
+    (None, "conditions", None),
+    ("camera", "wobble_px", 0.0),
+    ("fade", "drift", 0.0),
+    ("reference", "hue_deg", 0.0),
+    ("reference", "hue_split_deg", 0.0),
+    ("reference", "saturation", 1.0),
+)
 
 
 class SynthTruth(SchemaModel):
@@ -53,6 +64,7 @@ class SynthTruth(SchemaModel):
         media: sequence patterns relative to the shot folder, keyed SOURCE / REF / BAL / TRUTH.
         reference_options: how the reference was made, when not the default.
         telecine: the SD raster and its delivery, for an SD reference.
+        conditions: the harder conditions the shot was made under, when any (``ShotConditions``).
     """
 
     synth_version: Literal["1"] = "1"
@@ -75,6 +87,7 @@ class SynthTruth(SchemaModel):
     media: dict[str, str]
     reference_options: ReferenceOptions | None = None
     telecine: TelecineGeometry | None = None
+    conditions: ShotConditions | None = None
 
 
 class ReferenceTransform(SchemaModel):
@@ -155,9 +168,10 @@ def write_truth(truth: SynthTruth, folder: str | os.PathLike[str]) -> Path:
     """Write ``<folder>/synth_truth.json`` and ``reference_transform.json`` atomically (sorted keys,
     stable bytes); returns the first."""
     data = truth.model_dump(mode="json")
-    for key in _OPTIONAL:
-        if data.get(key) is None:
-            data.pop(key, None)
+    for section, key, default in _OPTIONAL:
+        place = data if section is None else data[section]
+        if place.get(key) == default:
+            place.pop(key, None)
     geometry = reference_transform(truth).model_dump(mode="json")
     write_text_atomic(Path(folder) / TRANSFORM_NAME, json.dumps(geometry, indent=2, sort_keys=True) + "\n")
     return write_text_atomic(Path(folder) / TRUTH_NAME, json.dumps(data, indent=2, sort_keys=True) + "\n")

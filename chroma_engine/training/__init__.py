@@ -16,6 +16,7 @@ from ._distributed import DistributedContext, init_distributed
 from ._inference import export_torchscript, load_model, restore_frame, restore_frame_with_aces
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
+from ._recipe import ABLATABLE, CLOSED_FORM_START, FULL_MODEL, LUT_INIT_SMOOTHNESS, ModelRecipe
 from ._train import TrainingResult, train
 from ._truth import (
     BLOWN_LEVEL,
@@ -29,12 +30,17 @@ from ._truth import (
 )
 
 __all__ = [
+    "ABLATABLE",
     "BLOWN_LEVEL",
+    "CLOSED_FORM_START",
     "ChromaNet",
     "DistributedContext",
     "FLAT_KEEP",
+    "FULL_MODEL",
+    "LUT_INIT_SMOOTHNESS",
     "LoadedCheckpoint",
     "MODEL_SIZES",
+    "ModelRecipe",
     "RECEPTIVE_RADIUS",
     "TrainingPair",
     "TrainingResult",

@@ -16,12 +16,9 @@ from schemas import ShotJob
 from .._errors import TrainingError
 from ._input_range import fit_input_range, stretched_display
 from ._model import ChromaNet, lut_nodes, set_field, set_input_range, set_lut
+from ._recipe import LUT_INIT_SMOOTHNESS
 from ._truth import TrainingPair
 
-#: Second-difference prior of the model's starting LUT (``fit_lut``'s ``smoothness``). The MatchGrade
-#: baseline keeps Nuke-like 0.03; against a soft, compressed reference a stiffer LUT generalises
-#: better (held-out dE00 on the severe synthetic shot: 0.03 -> 2.09, 0.3 -> 1.97, 3 -> 1.93, 30 -> 2.01).
-LUT_INIT_SMOOTHNESS = 3.0
 #: Gaussian radius (fraction of the frame width) pooling the LUT's residual into the positional grid.
 FIELD_SIGMA = 0.04
 _log = logging.getLogger(__name__)
@@ -40,21 +37,25 @@ def initial_state(path: str, job: ShotJob) -> dict[str, Any]:
 
 
 def init_global_lut(
-    model: ChromaNet, pairs: list[TrainingPair], usable: list[np.ndarray | None] | None = None
+    model: ChromaNet,
+    pairs: list[TrainingPair],
+    usable: list[np.ndarray | None] | None = None,
+    smoothness: float = LUT_INIT_SMOOTHNESS,
+    grid: bool = True,
 ) -> float:
     """Start the model's global LUT and positional grid from the pairs; returns the reference blur used.
 
     Each channel's input range is measured on the pairs' scans first (``_input_range``: the LUT's
     nodes span the scan's values). The LUT is the least-squares log-shaper fit of the MatchGrade
-    baseline, in that stretched domain, with a stiffer prior
-    (``LUT_INIT_SMOOTHNESS``) on the pairs' masks. With ``usable`` (the pairs' full training masks) it
+    baseline, in that stretched domain, with a stiffer prior (``smoothness``, default
+    ``LUT_INIT_SMOOTHNESS``) on the pairs' masks. With ``usable`` (the pairs' full training masks) it
     is then refitted blur-consistently on every usable pixel (``_degradation``). ``train`` passes the
     usable masks for both: on the temporal-mean input, restricting the first fit to flat regions
     (``flat_mask``) makes a worse start (four 384x288 shots, 400 refit iterations: mean held-out dE00
     1.405 flattest 60 % vs 1.377 all usable pixels; better on all four).
     The grid then holds the LUT's residual (target - LUT CbCr) averaged over the pairs' masks with a
     wide Gaussian (``FIELD_SIGMA``): what stays put in the frame while the picture moves is uneven
-    fading, not picture content.
+    fading, not picture content. With ``grid`` False the grid stays zero.
     """
     import cv2
 
@@ -73,7 +74,7 @@ def init_global_lut(
         masks,  # type: ignore[arg-type]
         size=model.lut_size,
         log=True,
-        smoothness=LUT_INIT_SMOOTHNESS,
+        smoothness=smoothness,
     )
     nodes = lut_nodes(model).numpy()
     cbcr = rgb_to_ycbcr(lut.apply(nodes.reshape(1, -1, 3)).reshape(nodes.shape))[..., 1:]
@@ -81,7 +82,7 @@ def init_global_lut(
     _log.info("start fit: least-squares LUT in %.1fs", time.monotonic() - started)
     blur = fit_blur_consistent(model, pairs, usable) if usable is not None else 0.0
     shapes = {p.source.shape[:2] for p in pairs}
-    if len(shapes) != 1:  # positions are frame-relative; mixed sizes share no pixel grid
+    if not grid or len(shapes) != 1:  # positions are frame-relative; mixed sizes share no pixel grid
         _log.info("start fit done in %.1fs (reference blur %.2f px)", time.monotonic() - started, blur)
         return blur
     height, width = shapes.pop()
@@ -100,7 +101,7 @@ def init_global_lut(
         )
         weight += cv2.GaussianBlur(use, (0, 0), sigma)
     field = residual / np.maximum(weight, 1e-3)[..., None]
-    grid = cv2.resize(field, (model.field_x, model.field_y), interpolation=cv2.INTER_AREA)
-    set_field(model, torch.from_numpy(np.ascontiguousarray(grid, dtype=np.float32)))
+    offsets = cv2.resize(field, (model.field_x, model.field_y), interpolation=cv2.INTER_AREA)
+    set_field(model, torch.from_numpy(np.ascontiguousarray(offsets, dtype=np.float32)))
     _log.info("start fit done in %.1fs (reference blur %.2f px)", time.monotonic() - started, blur)
     return blur

@@ -38,6 +38,7 @@ from ._distributed import DistributedContext
 from ._inference import export_torchscript, restore_frame
 from ._model import ChromaNet, build_model, parameter_count
 from ._patches import EXPOSURE_RANGE, PatchSampler, effective_patch, masked_l1
+from ._recipe import FULL_MODEL, ModelRecipe
 from ._report import cbcr_l1, delta_e00, preview_crop, write_contact_sheet, write_loss_csv, write_loss_png
 from ._start import init_global_lut, initial_state
 from ._truth import TrainingPair, flat_mask
@@ -82,6 +83,8 @@ class TrainingResult(SchemaModel):
     world_size: int = 1
     #: Training patches per second over every rank.
     patches_per_second: float = 0.0
+    #: ``ModelRecipe.name`` of the parts that were built (``full`` = every part).
+    recipe: str = "full"
 
 
 def _lr_lambda(total: int) -> Callable[[int], float]:
@@ -217,6 +220,7 @@ def train(
     progress: ProgressFn | None = None,
     exposure: float = EXPOSURE_RANGE,
     distributed: DistributedContext | None = None,
+    recipe: ModelRecipe = FULL_MODEL,
 ) -> TrainingResult:
     """Train the shot's chroma model and export it, in one process or as one rank of a DDP group.
 
@@ -234,10 +238,12 @@ def train(
         distributed: this process's rank of a ``torchrun`` group (``init_distributed``): every rank
             runs this loop on its own patches, DDP averages the gradients, rank 0 alone writes files.
             None: one process.
+        recipe: the parts of the model to build (``ModelRecipe``; its ``temporal`` switch acts where the
+            pairs' inputs are made). Without ``network`` no step is taken: the model is its start.
     """
     cfg = job.training
-    total = int(steps if steps is not None else cfg.total_steps)
-    if total < 1:
+    total = int(steps if steps is not None else cfg.total_steps) if recipe.network else 0
+    if recipe.network and total < 1:
         raise TrainingError(f"steps must be >= 1, got {total}")
     if distributed is None:
         distributed = DistributedContext.single(resolve_device(device if device is not None else cfg.device))
@@ -262,8 +268,10 @@ def train(
         model.load_state_dict(initial_state(cfg.initial_weights, job)["model_state"])
         resumed = Resumed(step=0, history=[], seconds=0.0, reference_blur_px=None)
     else:  # deterministic, so every rank starts alike
-        blur = init_global_lut(model, whole, usable)
+        refit = usable if recipe.blur_refit else None
+        blur = init_global_lut(model, whole, refit, recipe.lut_smoothness, recipe.positional_grid)
         resumed = Resumed(step=0, history=[], seconds=0.0, reference_blur_px=blur)
+    recipe.shape(model)
     start = resumed.step
     view = preview if preview is not None else pairs[0]
     run = _Run(job, model, optimizer, scheduler, sampler, ranks, out, total, view, resumed)
@@ -301,6 +309,7 @@ def train(
             "reference_blur_px": run.reference_blur,
             "world_size": ranks.world_size,
             "patches_per_second": round(patches, 1),
+            "recipe": recipe.name,
         }
     )
 
