@@ -5,9 +5,13 @@ from pathlib import Path
 
 from ._alignment import bench_alignment
 from ._alignment_shots import TEST_SEEDS, TUNE_SEEDS, registration_error, sd_condition
-from ._quality import TARGETS, bench_quality
+from ._protocol import CONDITIONS, MATCHED_LUT_SMOOTHNESS, ProtocolConfig
+from ._protocol import TEST_SEEDS as QUALITY_TEST_SEEDS
+from ._protocol import TUNE_SEEDS as QUALITY_TUNE_SEEDS
+from ._quality import bench_quality, bench_tune
 from ._realcase import bench_realdata
 from ._record import machine_info, markdown_table, write_result
+from ._stats import TARGETS, ratio_of_means
 
 
 def bench_median_table(
@@ -35,16 +39,23 @@ def bench_median_table(
 
 
 __all__ = [
+    "CONDITIONS",
+    "MATCHED_LUT_SMOOTHNESS",
+    "QUALITY_TEST_SEEDS",
+    "QUALITY_TUNE_SEEDS",
     "TARGETS",
     "TEST_SEEDS",
     "TUNE_SEEDS",
     "bench_alignment",
+    "ProtocolConfig",
     "bench_median_table",
     "bench_quality",
+    "bench_tune",
     "bench_realdata",
     "machine_info",
     "markdown_table",
     "registration_error",
     "sd_condition",
+    "ratio_of_means",
     "write_result",
 ]

@@ -1,216 +1,253 @@
-"""``bench quality``: synthetic shots of each severity, scored on held-out frames only.
+"""``bench quality``: the quality test protocol end to end (``_protocol``), shot by shot.
 
-For each severity a shot is synthesised, all stages run on the native engine, and the table reports the
-mean CIEDE2000 against TRUTH of the balanced scan, the MatchGrade LUT (its chroma on the scan's luma)
-and the ML output, luma identity (before encoding), the luma grain noise power ratio of the output vs
-the scan (before encoding, and of the written EXR vs the scan written through the same codec), and
-training time. Targets on severe fading: ML <= 0.6 x LUT, ML <= 2.0 dE00, max |dY'| <= 1e-3, grain
-within +-10 %.
+Shots run in a pool of worker processes (``workers``; 0 = in this process), each one synthesising,
+curating and aligning its shot on the CPU and training its models on ``config.device`` (CUDA when
+present with ``auto``). The record (``<name>.json`` and ``<name>.md``) is rewritten after every shot,
+so a run stopped early has written what it measured; a shot that fails is recorded with its error.
+With ``budget_s`` no shot is started that the slowest shot so far could not finish in time, and the
+shots still running at the budget are stopped and listed as cut.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+from ._protocol import (
+    CONDITIONS,
+    REFERENCE_CONDITIONS,
+    SMOOTHNESS_GRID,
+    TEST_SEEDS,
+    TUNE_SEEDS,
+    Method,
+    ProtocolConfig,
+    ShotSpec,
+    matched_lut,
+)
+from ._quality_report import protocol_markdown, tune_markdown
+from ._record import machine_info
+from ._shot_eval import evaluate_shot
+from ._stats import group_summary, targets
 
-from ..colour import ACES2065_1, REC709_DISPLAY, convert
-from ..io import read_image, write_document, write_exr
-from ..metrics import LUMA_IDENTITY_LIMIT
-from ._record import machine_info, write_result
-
-TARGETS = {"ml_over_lut": 0.6, "ml_de00": 2.0, "luma": LUMA_IDENTITY_LIMIT, "grain_tolerance": 0.10}
-
-
-def _written_grain_ratio(job, inference, frame: int) -> float:  # type: ignore[no-untyped-def]
-    """Grain of the written ML EXR vs the scan written through the same codec (ACES2065-1 DWAA)."""
-    from ..metrics import grain_noise_power_ratio
-    from ..runner import ShotContext
-
-    ctx = ShotContext.from_job(job)
-    scan = ctx.source.read(frame)
-    written = convert(
-        read_image(Path(job.project.root) / (inference.output.printf_pattern() % frame)),
-        ACES2065_1,
-        REC709_DISPLAY,
-    )
-    probe = Path(job.project.root) / "bench_scan_same_codec.exr"
-    write_exr(probe, convert(scan, REC709_DISPLAY, ACES2065_1), ACES2065_1)
-    scan_codec = convert(read_image(probe), ACES2065_1, REC709_DISPLAY)
-    probe.unlink()
-    return float(grain_noise_power_ratio(written, scan_codec))
+Log = Callable[[str], None]
+HELD_OUT_RULE = "frames >= temporal_radius + 1 from every training frame, up to 12 spread over the shot"
 
 
-def _oracle_de00(job, steps: int | None) -> float:  # type: ignore[no-untyped-def]
-    """Held-out dE00 of the same model trained on TRUTH instead of the reference (same frames, masks,
-    steps): what this model could reach if the reference were perfect - the ceiling for the ML column."""
-    import tempfile
+def log_line(message: str) -> None:
+    """A timestamped progress line on stderr."""
+    stamp = _dt.datetime.now().isoformat(timespec="seconds")
+    print(f"{stamp} {message}", file=sys.stderr, flush=True)
 
-    from ..runner import ShotContext
-    from ..runner._evaluation import FrameScorer
-    from ..runner._prep_stages import load_pairs, model_input
-    from ..training import TrainingPair, restore_frame, train
 
-    ctx = ShotContext.from_job(job)
-    assert ctx.truth is not None
-    curation, alignment = ctx.load_curation(), ctx.load_alignment()
-    loaded = load_pairs(ctx, curation, alignment, curation.training_frames)
-    inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as the ML column's model saw
-    pairs = [
-        TrainingPair(p.frame, inputs(p.frame)[1], ctx.truth.read(p.frame)[..., :3], p.mask) for p in loaded
-    ]
-    scorer = FrameScorer(ctx, curation, alignment, "oracle")
-    with tempfile.TemporaryDirectory(prefix="oracle_", dir=job.project.root) as folder:
-        result = train(job, pairs, None, folder, steps=steps, resume=False)
-        from ..training import load_model
+def _init_worker(threads: int) -> None:
+    """Each worker process: ``threads`` torch / OpenCV threads (the pool shares the host's cores)."""
+    import cv2
+    import torch
 
-        model = load_model(result.model_file, device=result.device)
-        for frame in sorted(scorer.held_out):
-            source, model_in = inputs(frame)
-            scorer.add(frame, source, restore_frame(model, model_in, luma_from=source), check_luma=False)
-    return scorer.summary()["oracle_de00_truth_heldout"]
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _run_one(spec: ShotSpec, config: ProtocolConfig, work: str, keep: bool) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix=f"{spec.name}_", dir=work))
+    try:
+        return evaluate_shot(spec, config, folder)
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _describe(record: dict[str, Any]) -> str:
+    if record.get("status") != "ok":
+        return f"{record['shot']} {record.get('status')}: {record.get('error', '')}"
+    de = {k: v["de00"] for k, v in record["methods"].items()}
+    shown = " ".join(f"{k} {v:.3f}" for k, v in de.items())
+    return f"{record['shot']} ok in {record['wall_s']:.0f} s (cpu {record['cpu_s']:.0f} s): {shown}"
+
+
+def _run_shots(
+    shots: list[ShotSpec],
+    config: ProtocolConfig,
+    workers: int,
+    budget_s: float | None,
+    work: Path,
+    keep: bool,
+    on_shot: Callable[[dict[str, Any]], None],
+    log: Log,
+) -> None:
+    """Run ``shots`` (in order of priority) in ``workers`` processes, calling ``on_shot`` as each ends."""
+    started = time.perf_counter()
+    if workers <= 0:
+        for index, spec in enumerate(shots):
+            if budget_s is not None and time.perf_counter() - started > budget_s:
+                on_shot(
+                    {"shot": spec.name, "group": spec.group, "seed": spec.seed, "status": "not run (budget)"}
+                )
+                continue
+            record = _run_one(spec, config, str(work), keep)
+            log(f"[{index + 1}/{len(shots)}] {_describe(record)}")
+            on_shot(record)
+        return
+    threads = max(1, (os.cpu_count() or 2) // workers)
+    pool = multiprocessing.get_context("spawn").Pool(workers, _init_worker, (threads,))
+    pending = list(shots)
+    running: dict[str, tuple[ShotSpec, Any, float]] = {}
+    slowest, done = 0.0, 0
+    try:
+        while pending or running:
+            elapsed = time.perf_counter() - started
+            while pending and len(running) < workers:
+                spec = pending.pop(0)
+                if budget_s is not None and slowest and elapsed + slowest > budget_s:
+                    on_shot(
+                        {
+                            "shot": spec.name,
+                            "group": spec.group,
+                            "seed": spec.seed,
+                            "status": "not run (budget)",
+                        }
+                    )
+                    continue
+                task = pool.apply_async(_run_one, (spec, config, str(work), keep))
+                running[spec.name] = (spec, task, time.perf_counter())
+            for name, (spec, task, since) in list(running.items()):
+                if task.ready():
+                    del running[name]
+                    done += 1
+                    try:
+                        record = task.get()
+                    except Exception as exc:  # the worker itself died
+                        record = {"shot": name, "group": spec.group, "seed": spec.seed, "status": "failed"}
+                        record["error"] = f"{type(exc).__name__}: {exc}"
+                    slowest = max(slowest, time.perf_counter() - since)
+                    log(f"[{done}/{len(shots)}] {_describe(record)}")
+                    on_shot(record)
+            if budget_s is not None and time.perf_counter() - started > budget_s and running:
+                for name, (spec, _task, _since) in running.items():
+                    on_shot({"shot": name, "group": spec.group, "seed": spec.seed, "status": "cut (budget)"})
+                    log(f"{name} cut at the time budget")
+                for spec in pending:
+                    on_shot(
+                        {
+                            "shot": spec.name,
+                            "group": spec.group,
+                            "seed": spec.seed,
+                            "status": "not run (budget)",
+                        }
+                    )
+                return
+            time.sleep(0.5)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _protocol_record(config: ProtocolConfig, workers: int, budget_s: float | None) -> dict[str, Any]:
+    import dataclasses
+
+    return {
+        "machine": machine_info(),
+        "config": dataclasses.asdict(config),
+        "tune_seeds": list(TUNE_SEEDS),
+        "test_seeds": list(TEST_SEEDS),
+        "seeds_used": list(config.seeds),
+        "seeds_are_test_seeds": set(config.seeds) <= set(TEST_SEEDS),
+        "conditions": {n: c.model_dump() for n, c in CONDITIONS.items() if n in config.conditions}
+        | {n: o for n, o in REFERENCE_CONDITIONS.items() if n in config.conditions},
+        "held_out_rule": HELD_OUT_RULE,
+        "workers": workers,
+        "budget_s": budget_s,
+    }
 
 
 def bench_quality(
     out_dir: Path,
-    severities: Sequence[str] = ("mild", "severe", "extreme"),
-    frames: int = 24,
-    size: tuple[int, int] = (384, 288),
-    steps: int | None = 600,
-    seed: int = 0,
-    oracle: bool = False,
-    pairs: int = 4,
-) -> dict[str, object]:
-    """Run the quality benchmark; returns the JSON record (also written to ``out_dir``).
+    config: ProtocolConfig | None = None,
+    *,
+    workers: int = 0,
+    budget_s: float | None = None,
+    name: str = "quality",
+    work_dir: Path | None = None,
+    keep_shots: bool = False,
+    log: Log = log_line,
+) -> dict[str, Any]:
+    """Run the protocol; returns the record written to ``out_dir/<name>.json`` (and ``.md``)."""
+    from ..io import write_text_atomic
 
-    ``pairs`` is the job's ``curation.auto_count`` (4 by default; 7 and 11 are the escalation steps):
-    the LUT baseline and the model train on the same pairs, and only the other frames are scored.
+    config = config or ProtocolConfig()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shots = config.plan()
+    record = _protocol_record(config, workers, budget_s) | {"shots": [], "groups": {}, "targets": {}}
+    started = time.perf_counter()
+    log(f"bench quality: {len(shots)} shots, {workers or 'no'} worker processes, device {config.device}")
 
-    ``oracle`` adds the same model trained on TRUTH (an upper bound no reference can beat by
-    construction of the metric) so the ML column can be read against what is reachable.
-    """
-    from ..runner import run_job
-    from ..synth import synthesize_shot
+    def on_shot(result: dict[str, Any]) -> None:
+        import json
 
-    rows, results = [], {}
-    for severity in severities:
-        shot_dir = out_dir / f"shot_{severity}_{int(time.time())}"
-        job = synthesize_shot(
-            shot_dir,
-            frames=frames,
-            width=size[0],
-            height=size[1],
-            severity=severity,  # type: ignore[arg-type]
-            seed=seed,
-        )
-        if pairs != job.curation.auto_count:
-            curation = type(job.curation).model_validate({**job.curation.model_dump(), "auto_count": pairs})
-            job = job.model_copy(update={"curation": curation})
-            write_document(shot_dir / "job.json", job)  # the job on disk is the job that ran
-        started = time.perf_counter()
-        summary = run_job(job, steps=steps)
-        wall = time.perf_counter() - started
-        m = summary.metrics
-        train_seconds = _training_seconds(job)
-        assert summary.inference is not None
-        held = sorted(set(job.media.source.frames) - set(_training_frames(job)))
-        written = _written_grain_ratio(job, summary.inference, held[len(held) // 2])
-        ml, lut, bal = (
-            m.get("ml_de00_truth_heldout"),
-            m.get("lut_de00_truth_heldout"),
-            m.get("bal_de00_truth_heldout"),
-        )
-        ratio = ml / lut if ml is not None and lut else float("nan")
-        ceiling = _oracle_de00(job, steps) if oracle else None
-        result: dict[str, object] = {
-            "balanced_de00": bal,
-            "lut_de00": lut,
-            "ml_de00": ml,
-            "ml_over_lut": ratio,
-            "oracle_trained_on_truth_de00": ceiling,
-            "oracle_over_lut": ceiling / lut if ceiling is not None and lut else None,
-            "luma_max_abs_dY": m.get("ml_luma_max_abs_dY"),
-            "grain_nps_ratio_before_encoding": m.get("ml_grain_nps_ratio"),
-            "grain_nps_ratio_written_same_codec": written,
-            "training_seconds": train_seconds,
-            "wall_seconds": wall,
-            "steps": steps,
-            "heldout_frames_scored": m.get("ml_heldout_frames_scored"),
-            "report": str(summary.report),
-        }
-        if severity == "severe":
-            result["targets_met"] = {
-                "ml_le_0.6_lut": bool(ratio <= TARGETS["ml_over_lut"]),
-                "ml_le_2.0": bool(ml is not None and ml <= TARGETS["ml_de00"]),
-                "luma_le_1e-3": bool((m.get("ml_luma_max_abs_dY") or 1.0) <= TARGETS["luma"]),
-                "grain_within_10pct": bool(
-                    abs((m.get("ml_grain_nps_ratio") or 0.0) - 1.0) <= TARGETS["grain_tolerance"]
-                ),
-            }
-        results[severity] = result
-        rows.append(
-            [
-                severity,
-                bal,
-                lut,
-                ml,
-                ratio,
-                ceiling,
-                m.get("ml_luma_max_abs_dY"),
-                m.get("ml_grain_nps_ratio"),
-                written,
-                train_seconds,
-            ]
-        )
-    columns = [
-        "severity",
-        "balanced dE00",
-        "LUT dE00",
-        "ML dE00",
-        "ML/LUT",
-        "ML trained on TRUTH dE00",
-        "max |dY'|",
-        "grain NPS (pre-enc)",
-        "grain NPS (written, same codec)",
-        "train s",
-    ]
-    data = {
-        "machine": machine_info(),
-        "frames": frames,
-        "size": list(size),
-        "seed": seed,
-        "pairs": pairs,
-        "results": results,
-        "targets": TARGETS,
-    }
-    write_result(
-        out_dir,
-        "quality",
-        data,
-        columns,
-        rows,
-        notes="\nHeld-out frames only; LUT and balanced scored on their chroma over the scan's luma. "
-        "'ML trained on TRUTH' (with --oracle) is the same model, frames, masks and steps trained on "
-        "the synthetic ground truth instead of the reference: the ceiling the ML column is read against.\n",
-    )
-    return data | {"columns": columns, "rows": rows}
+        record["shots"].append(result)
+        by_group: dict[str, list[dict[str, Any]]] = {}
+        for shot in record["shots"]:
+            by_group.setdefault(shot["group"], []).append(shot)
+        record["groups"] = {g: group_summary(s) for g, s in by_group.items()}
+        record["targets"] = targets(record["groups"])
+        record["elapsed_s"] = round(time.perf_counter() - started, 1)
+        record["date"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
+        write_text_atomic(out_dir / f"{name}.json", json.dumps(record, indent=2, default=str) + "\n")
+        write_text_atomic(out_dir / f"{name}.md", protocol_markdown(record))
+
+    with tempfile.TemporaryDirectory(prefix="bench_quality_", dir=work_dir) as work:
+        _run_shots(shots, config, workers, budget_s, Path(work), keep_shots, on_shot, log)
+    log(f"bench quality: done in {time.perf_counter() - started:.0f} s; wrote {out_dir / name}.json/.md")
+    return record
 
 
-def _training_frames(job) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
-    from ..runner import ShotContext
+class TuneConfig(ProtocolConfig):
+    """The protocol on the tune seeds with the matched LUT at every smoothness of ``SMOOTHNESS_GRID``."""
 
-    return ShotContext.from_job(job).load_curation().training_frames
+    def methods(self, spec: ShotSpec) -> tuple[Method, ...]:
+        out = []
+        for value in SMOOTHNESS_GRID:
+            method = matched_lut(value)
+            out.append(Method(f"matched_lut@{value:g}", method.recipe))
+        return tuple(out)
 
 
-def _training_seconds(job) -> float:  # type: ignore[no-untyped-def]
-    from schemas import load_manifest
+def bench_tune(
+    out_dir: Path, config: ProtocolConfig | None = None, *, workers: int = 0, log: Log = log_line
+) -> dict[str, Any]:
+    """``bench quality --tune``: the matched LUT's smoothness chosen on the tune seeds (lowest mean
+    held-out dE00 over every tune shot); writes ``quality_tune.json``/``.md`` and returns the record."""
+    import dataclasses
 
-    from ..io import newest_complete_version
-    from ..runner import MANIFEST_NAME, ShotContext
+    base = config or ProtocolConfig()
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    tune = TuneConfig(**(fields | {"seeds": TUNE_SEEDS, "conditions": (), "oracle_groups": ()}))
+    record = bench_quality(out_dir, tune, workers=workers, name="quality_tune", log=log)
+    ok = [s for s in record["shots"] if s.get("status") == "ok"]
+    means = {}
+    for value in SMOOTHNESS_GRID:
+        key = f"matched_lut@{value:g}"
+        scores = [s["methods"][key]["de00"] for s in ok if key in s["methods"]]
+        if scores:
+            means[value] = sum(scores) / len(scores)
+    choice = min(means, key=lambda v: means[v]) if means else None
+    record["smoothness_means"] = {f"{k:g}": v for k, v in means.items()}
+    record["chosen_smoothness"] = choice
+    import json
 
-    folder = newest_complete_version(ShotContext.from_job(job).shot_dir("training")).folder
-    if folder is None:
-        return float("nan")
-    return float(load_manifest(folder / MANIFEST_NAME).metrics.get("seconds", np.nan))
+    from ..io import write_text_atomic
+
+    write_text_atomic(out_dir / "quality_tune.json", json.dumps(record, indent=2, default=str) + "\n")
+    write_text_atomic(out_dir / "quality_tune.md", tune_markdown(record))
+    log(f"matched LUT smoothness chosen on the tune seeds {list(TUNE_SEEDS)}: {choice}")
+    return record

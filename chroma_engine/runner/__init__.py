@@ -12,7 +12,7 @@ from ._ddp import DDP_MODULE, RankReport, launch_ddp, train_rank
 from ._evaluation import FrameScorer, HeldOut, evaluation_frames, held_out_frames, shot_held_out
 from ._job import CurationInForce, ensure_curation, job_log, job_log_path
 from ._manifest import MANIFEST_NAME, verify_sequence, write_manifest
-from ._prep_stages import TrainingSet, training_set
+from ._prep_stages import TrainingSet, load_pairs, model_input, reference_pairs, training_set
 from ._render import (
     RENDER_STAGES,
     FrameRender,
@@ -52,9 +52,12 @@ __all__ = [
     "latest_model",
     "launch_ddp",
     "limit_resolution",
+    "load_pairs",
+    "model_input",
     "publish_render",
     "publish_training",
     "render_frames",
+    "reference_pairs",
     "run_job",
     "shot_held_out",
     "stage_output",

@@ -82,8 +82,12 @@ def wobble(xy: np.ndarray, width: int, height: int, t: float, amplitude: float) 
     v = xy[..., 1] / np.float32(height)
     phase = np.float32(2.0 * math.pi * WOBBLE_CYCLES * t)
     tau = np.float32(2.0 * math.pi)
-    dx = 0.6 * np.sin(tau * (1.3 * v + 0.4 * u) + phase) + 0.4 * np.sin(tau * (0.7 * u - 1.1 * v) - 1.7 * phase + 1.0)
-    dy = 0.6 * np.sin(tau * (1.1 * u + 0.5 * v) - phase + 2.0) + 0.4 * np.sin(tau * (0.9 * v - 0.6 * u) + 1.3 * phase + 0.5)
+    dx = 0.6 * np.sin(tau * (1.3 * v + 0.4 * u) + phase) + 0.4 * np.sin(
+        tau * (0.7 * u - 1.1 * v) - 1.7 * phase + 1.0
+    )
+    dy = 0.6 * np.sin(tau * (1.1 * u + 0.5 * v) - phase + 2.0) + 0.4 * np.sin(
+        tau * (0.9 * v - 0.6 * u) + 1.3 * phase + 0.5
+    )
     return (np.stack([dx, dy], axis=-1) * np.float32(amplitude)).astype(np.float32)
 
 

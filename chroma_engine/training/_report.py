@@ -113,7 +113,8 @@ def write_loss_png(path: Path, history: Sequence[dict[str, float]], title: str =
     ax.set_ylabel("CbCr L1")
     ax.set_title(title or "training loss")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8)
+    if len(loss) or prev:  # a model made without training steps has no curve
+        ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     try:
         return write_figure(path, fig)

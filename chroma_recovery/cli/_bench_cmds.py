@@ -29,38 +29,36 @@ def _print(columns: list[str], rows: list[list[object]], title: str) -> None:
 @handle_errors
 def quality(
     out: Path = OUT,
+    quick: bool = typer.Option(False, "--quick", help="Two seeds, tiny frames, a few steps (CPU smoke run)."),
+    tune: bool = typer.Option(False, "--tune", help="Choose the matched LUT's smoothness on the tune seeds."),
+    seeds: str = typer.Option("test", "--seeds", help="test (reported) or tune (may be chosen on)."),
+    count: int = typer.Option(None, "--count", help="Use the first N seeds of the set."),
     severity: list[str] = typer.Option(None, "--severity", help="mild, severe, extreme (default: all)."),
-    frames: int = typer.Option(24, "--frames"),
-    size: str = typer.Option("384x288", "--size"),
-    steps: int = typer.Option(600, "--steps"),
-    seed: int = typer.Option(0, "--seed"),
-    oracle: bool = typer.Option(
-        False, "--oracle", help="Also train on TRUTH: the ceiling for the ML column."
-    ),
-    pairs: int = typer.Option(4, "--pairs", min=3, max=11, help="Training pairs picked per shot (4, 7, 11)."),
+    no_conditions: bool = typer.Option(False, "--no-conditions", help="Skip the harder conditions."),
+    no_ablations: bool = typer.Option(False, "--no-ablations", help="Skip the model-without-a-part runs."),
+    no_oracle: bool = typer.Option(False, "--no-oracle", help="Skip the model trained on TRUTH."),
+    device: str = typer.Option("auto", "--device", help="Training device: auto, cuda, cpu."),
+    workers: int = typer.Option(None, "--workers", help="Shot processes (default: cores - 2; 0 = this one)."),
+    budget_s: float = typer.Option(None, "--budget-s", help="Start no shot that would end after this."),
 ) -> None:
-    """Synthetic shots per severity: held-out dE00 of balanced / LUT / ML, luma identity, grain, time."""
-    from chroma_engine.bench import bench_quality
+    """The quality test protocol: tune vs test seeds, held-out frames far from training frames, the
+    Nuke-style and matched LUTs, the model's start, the ablations, 95 % intervals of every ratio."""
+    from chroma_engine.bench.quality_protocol import main as protocol
 
+    if seeds not in ("test", "tune"):
+        raise typer.BadParameter("--seeds is test or tune")
+    argv = ["--out", str(out), "--device", device, "--seeds", seeds]
+    argv += ["--quick"] * quick + ["--tune"] * tune + ["--no-conditions"] * no_conditions
+    argv += ["--no-ablations"] * no_ablations + ["--no-oracle"] * no_oracle
+    for name in severity or ():
+        argv += ["--severity", name]
+    for flag, value in (("--count", count), ("--workers", workers), ("--budget-s", budget_s)):
+        if value is not None:
+            argv += [flag, str(value)]
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from ._synth_cmds import parse_size
-
-    width, height = parse_size(size)
-    data = bench_quality(
-        out,
-        tuple(severity or ("mild", "severe", "extreme")),
-        frames,
-        (width, height),
-        steps,
-        seed,
-        oracle,
-        pairs,
-    )
-    _print(data["columns"], data["rows"], "quality (held-out frames)")  # type: ignore[arg-type]
-    severe = data["results"].get("severe", {})  # type: ignore[attr-defined]
-    if "targets_met" in severe:
-        console.print(f"severe targets: {severe['targets_met']}")
-    console.print(f"wrote {out / 'quality.json'} and {out / 'quality.md'}")
+    protocol(argv)
+    name = "quality_tune" if tune else "quality"
+    console.print(f"wrote {out / (name + '.json')} and {out / (name + '.md')}")
 
 
 @bench_app.command("alignment")
@@ -134,7 +132,9 @@ def realdata(
     ),
     steps: int = typer.Option(800, "--steps"),
 ) -> None:
-    """The real La Muralla Verde frame: our chroma distance to the reference next to CopyCat's."""
+    """The real La Muralla Verde frame, a single-frame fit (trained and scored on the same frame against
+    the same reference): CbCr distance and dE00 to the reference for ours, the LUT and CopyCat's 8-bit
+    screen capture (a different luma pipeline: not a ranking)."""
     from chroma_engine.bench import bench_realdata
 
     folder = case or Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "muralla_verde_1503"

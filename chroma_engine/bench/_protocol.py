@@ -1,0 +1,158 @@
+"""The quality test protocol: which shots, which seeds, which methods, scored on which frames.
+
+**Tune seeds and test seeds.** ``TUNE_SEEDS`` may be used to choose anything (a constant, a prior, a
+learning rate, whether a part of the model stays); ``TEST_SEEDS`` are only ever reported. No constant
+of the engine or of this benchmark was chosen on a test seed, and none may be: a choice is made with
+``bench quality --seeds tune`` (or ``--tune`` for the matched LUT's smoothness) and then written down
+as a constant. The seeds used to tune the engine before this protocol existed (0 and 3) are in neither
+set. Conditions reuse the first ``CONDITION_SEEDS`` test seeds; nothing is chosen on them either.
+
+**Held-out frames.** A shot is ``ProtocolConfig.frames`` long (48 by default) with ``pairs`` training
+pairs; it is scored on the runner's own held-out frames (``runner.held_out_frames``): at least
+``temporal_radius + 1`` frames from every training frame, so no scored frame nor any neighbour in its
+temporal mean was trained on, up to 12 of them spread over the shot.
+
+**Methods** (each scored on the same frames of the same shot):
+
+* ``nuke_lut``: the MatchGrade 3D LUT as stage 5 (and Nuke) fits it: raw grainy scans against the
+  median-cleaned reference, smoothness 0.03, log shaper; scored on its chroma over the scan's luma.
+* ``matched_lut``: the same kind of LUT fitted like the model's: on the temporal-mean input, with the
+  model's input-range stretch and targets, at ``MATCHED_LUT_SMOOTHNESS`` (chosen on the tune seeds).
+* ``start``: the model's closed-form start (LUT, blur-consistent refit, positional grid), no training.
+* ``ml``: the full model (``training.FULL_MODEL``), trained.
+* ``no_temporal`` / ``no_positional_grid`` / ``no_blur_refit``: the full model without that part
+  (``ModelRecipe.without``); without the network it is ``start``.
+* ``oracle`` (optional): the full model trained on TRUTH instead of the reference: the ceiling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..synth import ShotConditions
+from ..training import ABLATABLE, CLOSED_FORM_START, FULL_MODEL, ModelRecipe
+
+#: Seeds that may be used to choose anything.
+TUNE_SEEDS: tuple[int, ...] = (100, 101, 102)
+#: Seeds that are only ever reported (10 per severity).
+TEST_SEEDS: tuple[int, ...] = tuple(range(200, 210))
+#: Test seeds each condition is reported on (fewer than the severities': the device budget).
+CONDITION_SEEDS = 5
+#: Smoothness of the matched LUT baseline, chosen by ``bench quality --tune`` on the tune seeds only.
+MATCHED_LUT_SMOOTHNESS = 3.0
+#: Smoothness values ``--tune`` scans for the matched LUT.
+SMOOTHNESS_GRID: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+#: The matched LUT: the model's own LUT fit alone (temporal input, input range, targets, masks).
+MATCHED_LUT = ModelRecipe(
+    positional_grid=False, blur_refit=False, network=False, lut_smoothness=MATCHED_LUT_SMOOTHNESS
+)
+
+#: Harder conditions, each made on ``severe`` shots. The SD/PAL and legal-range references come from
+#: ``synth``'s reference options when they exist (``REFERENCE_CONDITIONS``).
+CONDITIONS: dict[str, ShotConditions] = {
+    "graded_reference": ShotConditions(
+        reference_hue_deg=6.0, reference_hue_split_deg=10.0, reference_saturation=1.15
+    ),
+    "fast_nonrigid_motion": ShotConditions(motion_speed=5.0, nonrigid_px=3.0),
+    "drifting_fade": ShotConditions(fade_drift=0.3),
+}
+#: Conditions made by ``synthesize_shot(reference=...)`` options (name -> keyword arguments of the
+#: reference options record); empty until ``synth`` offers them.
+REFERENCE_CONDITIONS: dict[str, dict[str, object]] = {}
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way of restoring a shot: ``recipe`` None is the Nuke-style MatchGrade LUT; ``oracle`` trains
+    the recipe on TRUTH instead of the reference."""
+
+    name: str
+    recipe: ModelRecipe | None
+    oracle: bool = False
+
+
+NUKE_LUT = Method("nuke_lut", None)
+ML = Method("ml", FULL_MODEL)
+START = Method("start", CLOSED_FORM_START)
+ABLATIONS: tuple[Method, ...] = tuple(
+    Method(f"no_{part}", FULL_MODEL.without(part)) for part in ABLATABLE if part != "network"
+)
+ORACLE = Method("oracle", FULL_MODEL, oracle=True)
+
+
+def matched_lut(smoothness: float = MATCHED_LUT_SMOOTHNESS) -> Method:
+    return Method("matched_lut", dataclasses.replace(MATCHED_LUT, lut_smoothness=smoothness))
+
+
+@dataclass(frozen=True)
+class ShotSpec:
+    """One shot of the protocol: its group (a severity or a condition), severity, seed and options."""
+
+    group: str
+    severity: str
+    seed: int
+    conditions: ShotConditions | None = None
+    reference: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.group}_s{self.seed}"
+
+
+@dataclass(frozen=True)
+class ProtocolConfig:
+    """The protocol's size. ``full()`` is the reported run, ``quick()`` the CPU test."""
+
+    frames: int = 48
+    size: tuple[int, int] = (384, 288)
+    steps: int = 600
+    pairs: int = 4
+    severities: tuple[str, ...] = ("severe", "extreme", "mild")
+    seeds: tuple[int, ...] = TEST_SEEDS
+    conditions: tuple[str, ...] = (*CONDITIONS, *REFERENCE_CONDITIONS)
+    condition_seeds: int = CONDITION_SEEDS
+    ablations: bool = True
+    oracle_groups: tuple[str, ...] = ("severe",)
+    matched_smoothness: float = MATCHED_LUT_SMOOTHNESS
+    device: str = "auto"
+
+    @classmethod
+    def quick(cls) -> ProtocolConfig:
+        """Two seeds of one severity on tiny frames, a few steps, the baselines and the model without
+        the ablations: runs in a test."""
+        return cls(
+            frames=20,
+            size=(96, 72),
+            steps=8,
+            pairs=3,
+            severities=("severe",),
+            seeds=TEST_SEEDS[:2],
+            conditions=(),
+            ablations=False,
+            oracle_groups=(),
+            device="cpu",
+        )
+
+    def methods(self, spec: ShotSpec) -> tuple[Method, ...]:
+        """What is run on ``spec``: both LUTs, the start and the model everywhere; the ablations on the
+        severities; the oracle on ``oracle_groups``."""
+        out = [NUKE_LUT, matched_lut(self.matched_smoothness), START, ML]
+        if self.ablations and spec.conditions is None and not spec.reference:
+            out += ABLATIONS
+        if spec.group in self.oracle_groups:
+            out.append(ORACLE)
+        return tuple(out)
+
+    def plan(self) -> list[ShotSpec]:
+        """Every shot, most important first (severe, extreme, mild, then the conditions by seed), so
+        that a run cut short by its time budget has reported what matters most."""
+        shots = [ShotSpec(s, s, seed) for s in self.severities for seed in self.seeds]
+        for seed in self.seeds[: self.condition_seeds]:
+            for name in self.conditions:
+                if name in CONDITIONS:
+                    shots.append(ShotSpec(name, "severe", seed, conditions=CONDITIONS[name]))
+                else:
+                    options = tuple(sorted(REFERENCE_CONDITIONS[name].items()))
+                    shots.append(ShotSpec(name, "severe", seed, reference=options))
+        return shots

@@ -1,0 +1,93 @@
+"""``python -m chroma_engine.bench.quality_protocol``: the quality test protocol in one command.
+
+The full protocol (10 test seeds of each severity with the baselines, the ablations and, on severe, the
+model trained on TRUTH; 5 test seeds of each condition) on one GPU host::
+
+    python -m chroma_engine.bench.quality_protocol --device cuda --workers 14 --budget-s 520 --out $OUT
+
+trains on the GPU and runs the CPU stages of 14 shots at a time. ``--quick`` is the CPU smoke run
+(two seeds, tiny frames, a few steps), ``--seeds tune`` the same protocol on the tune seeds (the only
+seeds anything may be chosen on), ``--tune`` the matched LUT's smoothness scan on the tune seeds.
+The record, ``quality.json``/``.md`` (``quality_tune.*`` with ``--tune``), is rewritten after every
+shot; progress lines are timestamped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._protocol import CONDITIONS, REFERENCE_CONDITIONS, TEST_SEEDS, TUNE_SEEDS, ProtocolConfig
+from ._quality import bench_quality, bench_tune
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=Path("bench_results"), help="folder for the record")
+    parser.add_argument("--device", default="auto", help="training device: auto, cuda, cpu")
+    parser.add_argument("--workers", type=int, default=None, help="shot processes (default: cores - 2)")
+    parser.add_argument(
+        "--budget-s", type=float, default=None, help="stop starting shots that would end later"
+    )
+    parser.add_argument("--quick", action="store_true", help="two seeds, tiny frames, a few steps (CPU)")
+    parser.add_argument(
+        "--tune", action="store_true", help="choose the matched LUT's smoothness on tune seeds"
+    )
+    parser.add_argument("--seeds", choices=("test", "tune"), default="test")
+    parser.add_argument("--count", type=int, default=None, help="use the first N seeds of the set")
+    parser.add_argument("--severity", action="append", choices=("mild", "severe", "extreme"))
+    parser.add_argument("--condition", action="append", choices=(*CONDITIONS, *REFERENCE_CONDITIONS))
+    parser.add_argument("--no-conditions", action="store_true")
+    parser.add_argument("--no-ablations", action="store_true")
+    parser.add_argument("--no-oracle", action="store_true")
+    parser.add_argument("--frames", type=int, default=None)
+    parser.add_argument("--size", default=None, help="WIDTHxHEIGHT")
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--work-dir", type=Path, default=None, help="where shots are made (not under --out)")
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> ProtocolConfig:
+    """The protocol the arguments describe (``--quick`` first, then each override)."""
+    config = ProtocolConfig.quick() if args.quick else ProtocolConfig()
+    seeds = TUNE_SEEDS if args.seeds == "tune" else (config.seeds if args.quick else TEST_SEEDS)
+    changes: dict[str, object] = {"seeds": tuple(seeds[: args.count] if args.count else seeds)}
+    if args.device != "auto" or not args.quick:
+        changes["device"] = args.device
+    if args.severity:
+        changes["severities"] = tuple(args.severity)
+    if args.condition:
+        changes["conditions"] = tuple(args.condition)
+    if args.no_conditions:
+        changes["conditions"] = ()
+    if args.no_ablations:
+        changes["ablations"] = False
+    if args.no_oracle:
+        changes["oracle_groups"] = ()
+    if args.frames:
+        changes["frames"] = args.frames
+    if args.size:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        changes["size"] = (width, height)
+    if args.steps:
+        changes["steps"] = args.steps
+    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    config = config_from(args)
+    workers = args.workers if args.workers is not None else max(0, (os.cpu_count() or 2) - 2)
+    if args.tune:
+        bench_tune(args.out, config, workers=workers)
+    else:
+        bench_quality(args.out, config, workers=workers, budget_s=args.budget_s, work_dir=args.work_dir)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - the command line
+    raise SystemExit(main())
