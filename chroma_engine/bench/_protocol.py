@@ -42,7 +42,7 @@ CONDITION_SEEDS = 5
 #: Smoothness of the matched LUT baseline, chosen by ``bench quality --tune`` on the tune seeds only.
 MATCHED_LUT_SMOOTHNESS = 3.0
 #: Smoothness values ``--tune`` scans for the matched LUT.
-SMOOTHNESS_GRID: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+SMOOTHNESS_GRID: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 #: The matched LUT: the model's own LUT fit alone (temporal input, input range, targets, masks).
 MATCHED_LUT = ModelRecipe(
     positional_grid=False, blur_refit=False, network=False, lut_smoothness=MATCHED_LUT_SMOOTHNESS
