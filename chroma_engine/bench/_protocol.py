@@ -48,8 +48,8 @@ MATCHED_LUT = ModelRecipe(
     positional_grid=False, blur_refit=False, network=False, lut_smoothness=MATCHED_LUT_SMOOTHNESS
 )
 
-#: Harder conditions, each made on ``severe`` shots. The SD/PAL and legal-range references come from
-#: ``synth``'s reference options when they exist (``REFERENCE_CONDITIONS``).
+#: Harder conditions, each made on ``severe`` shots (``synth.ShotConditions``); the SD/PAL and
+#: legal-range references are ``synth.ReferenceOptions`` (``REFERENCE_CONDITIONS``).
 CONDITIONS: dict[str, ShotConditions] = {
     "graded_reference": ShotConditions(
         reference_hue_deg=6.0, reference_hue_split_deg=10.0, reference_saturation=1.15
@@ -57,9 +57,13 @@ CONDITIONS: dict[str, ShotConditions] = {
     "fast_nonrigid_motion": ShotConditions(motion_speed=5.0, nonrigid_px=3.0),
     "drifting_fade": ShotConditions(fade_drift=0.3),
 }
-#: Conditions made by ``synthesize_shot(reference=...)`` options (name -> keyword arguments of the
-#: reference options record); empty until ``synth`` offers them.
-REFERENCE_CONDITIONS: dict[str, dict[str, object]] = {}
+#: Conditions made by ``synthesize_shot(reference=...)`` (name -> fields of ``synth.ReferenceOptions``):
+#: a video-levels reference decoded without range expansion (black 0.063, white clipped at 0.92), and a
+#: PAL DVD-like reference (720x576 anamorphic 16:9, 4:2:0 chroma, JPEG blocks) delivered to the scan.
+REFERENCE_CONDITIONS: dict[str, dict[str, object]] = {
+    "legal_range_reference": {"levels": "legal"},
+    "sd_pal_reference": {"raster": "pal", "aspect": "16:9"},
+}
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,8 @@ class _Clock:
 
 def _prepare_job(spec: ShotSpec, config: ProtocolConfig, root: Path):  # type: ignore[no-untyped-def]
     """Synthesise the shot and return its job with the protocol's pair count and step intervals."""
-    from ..synth import synthesize_shot
+    from ..synth import ReferenceOptions, synthesize_shot
 
-    extra: dict[str, Any] = {}
-    if spec.reference:
-        from .. import synth
-
-        extra["reference"] = synth.ReferenceOptions(**dict(spec.reference))  # type: ignore[attr-defined]
     job = synthesize_shot(
         root,
         frames=config.frames,
@@ -60,8 +55,8 @@ def _prepare_job(spec: ShotSpec, config: ProtocolConfig, root: Path):  # type: i
         severity=spec.severity,  # type: ignore[arg-type]
         seed=spec.seed,
         conditions=spec.conditions,
+        reference=ReferenceOptions.model_validate(dict(spec.reference)) if spec.reference else None,
         progress=False,
-        **extra,
     )
     steps = max(1, config.steps)
     data = job.model_dump(mode="json")
