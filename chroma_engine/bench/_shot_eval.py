@@ -45,6 +45,7 @@ class _Clock:
 
 def _prepare_job(spec: ShotSpec, config: ProtocolConfig, root: Path):  # type: ignore[no-untyped-def]
     """Synthesise the shot and return its job with the protocol's pair count and step intervals."""
+    from ..io import write_document
     from ..synth import ReferenceOptions, synthesize_shot
 
     job = synthesize_shot(
@@ -64,8 +65,6 @@ def _prepare_job(spec: ShotSpec, config: ProtocolConfig, root: Path):  # type: i
     # one checkpoint and one contact sheet per run: the bench reads the final model only
     data["training"].update({"checkpoint_interval": steps, "contact_sheet_interval": steps})
     job = schemas.decode_shot_job(data, source=f"{root}/job.json", check_paths=False)
-    from ..io import write_document
-
     write_document(root / "job.json", job)  # the job on disk is the job that ran
     return job
 
