@@ -5,10 +5,10 @@ from pathlib import Path
 
 from ._alignment import bench_alignment
 from ._alignment_shots import TEST_SEEDS, TUNE_SEEDS, registration_error, sd_condition
-from ._protocol import CONDITIONS, MATCHED_LUT_SMOOTHNESS, ProtocolConfig
+from ._protocol import CONDITIONS, MATCHED_LUT_SMOOTHNESS, REFERENCE_CONDITIONS, ProtocolConfig
 from ._protocol import TEST_SEEDS as QUALITY_TEST_SEEDS
 from ._protocol import TUNE_SEEDS as QUALITY_TUNE_SEEDS
-from ._quality import bench_quality, bench_tune
+from ._quality import bench_protocol, bench_quality, bench_tune
 from ._realcase import bench_realdata
 from ._record import machine_info, markdown_table, write_result
 from ._stats import TARGETS, ratio_of_means
@@ -43,12 +43,14 @@ __all__ = [
     "MATCHED_LUT_SMOOTHNESS",
     "QUALITY_TEST_SEEDS",
     "QUALITY_TUNE_SEEDS",
+    "REFERENCE_CONDITIONS",
     "TARGETS",
     "TEST_SEEDS",
     "TUNE_SEEDS",
     "bench_alignment",
     "ProtocolConfig",
     "bench_median_table",
+    "bench_protocol",
     "bench_quality",
     "bench_tune",
     "bench_realdata",

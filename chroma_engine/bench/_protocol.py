@@ -6,6 +6,9 @@ of the engine or of this benchmark was chosen on a test seed, and none may be: a
 ``bench quality --seeds tune`` (or ``--tune`` for the matched LUT's smoothness) and then written down
 as a constant. The seeds used to tune the engine before this protocol existed (0 and 3) are in neither
 set. Conditions reuse the first ``CONDITION_SEEDS`` test seeds; nothing is chosen on them either.
+``bench quality --tune-first`` makes both choices inside the run, on the tune seeds only, before a
+test seed is touched: the matched LUT's smoothness (``SMOOTHNESS_GRID``) and the network's learning
+rate (``LEARNING_RATE_GRID``), each the lowest mean held-out dE00 over the tune shots.
 
 **Held-out frames.** A shot is ``ProtocolConfig.frames`` long (48 by default) with ``pairs`` training
 pairs; it is scored on the runner's own held-out frames (``runner.held_out_frames``): at least
@@ -37,12 +40,14 @@ from ..training import ABLATABLE, CLOSED_FORM_START, FULL_MODEL, ModelRecipe
 TUNE_SEEDS: tuple[int, ...] = (100, 101, 102)
 #: Seeds that are only ever reported (10 per severity).
 TEST_SEEDS: tuple[int, ...] = tuple(range(200, 210))
-#: Test seeds each condition is reported on (fewer than the severities': the device budget).
-CONDITION_SEEDS = 5
+#: Test seeds each condition is reported on (as many as a severity's).
+CONDITION_SEEDS = 10
 #: Smoothness of the matched LUT baseline, chosen by ``bench quality --tune`` on the tune seeds only.
 MATCHED_LUT_SMOOTHNESS = 3.0
 #: Smoothness values ``--tune`` scans for the matched LUT.
 SMOOTHNESS_GRID: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+#: Learning rates of the network ``--tune-first`` compares on the tune seeds (the job's default first).
+LEARNING_RATE_GRID: tuple[float, ...] = (5e-5, 3e-4, 1.5e-3)
 #: The matched LUT: the model's own LUT fit alone (temporal input, input range, targets, masks).
 MATCHED_LUT = ModelRecipe(
     positional_grid=False, blur_refit=False, network=False, lut_smoothness=MATCHED_LUT_SMOOTHNESS
@@ -69,11 +74,12 @@ REFERENCE_CONDITIONS: dict[str, dict[str, object]] = {
 @dataclass(frozen=True)
 class Method:
     """One way of restoring a shot: ``recipe`` None is the Nuke-style MatchGrade LUT; ``oracle`` trains
-    the recipe on TRUTH instead of the reference."""
+    the recipe on TRUTH instead of the reference; ``learning_rate`` overrides the run's."""
 
     name: str
     recipe: ModelRecipe | None
     oracle: bool = False
+    learning_rate: float | None = None
 
 
 NUKE_LUT = Method("nuke_lut", None)
@@ -85,8 +91,16 @@ ABLATIONS: tuple[Method, ...] = tuple(
 ORACLE = Method("oracle", FULL_MODEL, oracle=True)
 
 
-def matched_lut(smoothness: float = MATCHED_LUT_SMOOTHNESS) -> Method:
-    return Method("matched_lut", dataclasses.replace(MATCHED_LUT, lut_smoothness=smoothness))
+def matched_lut(smoothness: float = MATCHED_LUT_SMOOTHNESS, name: str = "matched_lut") -> Method:
+    return Method(name, dataclasses.replace(MATCHED_LUT, lut_smoothness=smoothness))
+
+
+def tune_methods() -> tuple[Method, ...]:
+    """What ``--tune`` runs on a tune shot: the matched LUT at every smoothness of ``SMOOTHNESS_GRID``,
+    the model's start and the full model at every learning rate of ``LEARNING_RATE_GRID``."""
+    luts = tuple(matched_lut(v, f"matched_lut@{v:g}") for v in SMOOTHNESS_GRID)
+    nets = tuple(Method(f"ml@{v:g}", FULL_MODEL, learning_rate=v) for v in LEARNING_RATE_GRID)
+    return (*luts, START, *nets)
 
 
 @dataclass(frozen=True)
@@ -114,11 +128,15 @@ class ProtocolConfig:
     pairs: int = 4
     severities: tuple[str, ...] = ("severe", "extreme", "mild")
     seeds: tuple[int, ...] = TEST_SEEDS
+    #: The seeds ``--tune`` / ``--tune-first`` choose on (a subset of ``TUNE_SEEDS``).
+    tune_seeds: tuple[int, ...] = TUNE_SEEDS
     conditions: tuple[str, ...] = (*CONDITIONS, *REFERENCE_CONDITIONS)
     condition_seeds: int = CONDITION_SEEDS
     ablations: bool = True
     oracle_groups: tuple[str, ...] = ("severe",)
     matched_smoothness: float = MATCHED_LUT_SMOOTHNESS
+    #: The network's Adam learning rate (None: the job's ``training.learning_rate``).
+    learning_rate: float | None = None
     device: str = "auto"
 
     @classmethod
@@ -149,9 +167,11 @@ class ProtocolConfig:
         return tuple(out)
 
     def plan(self) -> list[ShotSpec]:
-        """Every shot, most important first (severe, extreme, mild, then the conditions by seed), so
-        that a run cut short by its time budget has reported what matters most."""
-        shots = [ShotSpec(s, s, seed) for s in self.severities for seed in self.seeds]
+        """Every shot, most important first (severe, extreme, then the conditions by seed, mild last),
+        so that a run cut short by its time budget has reported what matters most."""
+        first = [s for s in self.severities if s != "mild"]
+        shots = [ShotSpec(s, s, seed) for s in first for seed in self.seeds]
+        later = [ShotSpec(s, s, seed) for s in self.severities if s == "mild" for seed in self.seeds]
         for seed in self.seeds[: self.condition_seeds]:
             for name in self.conditions:
                 if name in CONDITIONS:
@@ -159,4 +179,4 @@ class ProtocolConfig:
                 else:
                     options = tuple(sorted(REFERENCE_CONDITIONS[name].items()))
                     shots.append(ShotSpec(name, "severe", seed, reference=options))
-        return shots
+        return shots + later

@@ -23,6 +23,7 @@ from typing import Any
 
 from ._protocol import (
     CONDITIONS,
+    LEARNING_RATE_GRID,
     REFERENCE_CONDITIONS,
     SMOOTHNESS_GRID,
     TEST_SEEDS,
@@ -30,7 +31,7 @@ from ._protocol import (
     Method,
     ProtocolConfig,
     ShotSpec,
-    matched_lut,
+    tune_methods,
 )
 from ._quality_report import protocol_markdown, tune_markdown
 from ._record import machine_info
@@ -199,7 +200,8 @@ def bench_quality(
         for shot in record["shots"]:
             by_group.setdefault(shot["group"], []).append(shot)
         record["groups"] = {g: group_summary(s) for g, s in by_group.items()}
-        record["targets"] = targets(record["groups"])
+        if record["seeds_are_test_seeds"]:  # the targets are judged on test seeds only
+            record["targets"] = targets(record["groups"])
         record["elapsed_s"] = round(time.perf_counter() - started, 1)
         record["date"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
         write_text_atomic(out_dir / f"{name}.json", json.dumps(record, indent=2, default=str) + "\n")
@@ -212,42 +214,94 @@ def bench_quality(
 
 
 class TuneConfig(ProtocolConfig):
-    """The protocol on the tune seeds with the matched LUT at every smoothness of ``SMOOTHNESS_GRID``."""
+    """The protocol on the tune seeds with ``tune_methods()``: the matched LUT at every smoothness, the
+    model's start and the full model at every learning rate."""
 
     def methods(self, spec: ShotSpec) -> tuple[Method, ...]:
-        out = []
-        for value in SMOOTHNESS_GRID:
-            method = matched_lut(value)
-            out.append(Method(f"matched_lut@{value:g}", method.recipe))
-        return tuple(out)
+        return tune_methods()
+
+
+def _lowest(shots: list[dict[str, Any]], keys: dict[float, str]) -> tuple[dict[float, float], float | None]:
+    """Mean dE00 of each candidate (over the shots where every candidate ran) and the lowest one."""
+    ok = [s for s in shots if s.get("status") == "ok" and all(k in s["methods"] for k in keys.values())]
+    means = {v: sum(s["methods"][k]["de00"] for s in ok) / len(ok) for v, k in keys.items()} if ok else {}
+    return means, (min(means, key=lambda v: means[v]) if means else None)
 
 
 def bench_tune(
-    out_dir: Path, config: ProtocolConfig | None = None, *, workers: int = 0, log: Log = log_line
+    out_dir: Path,
+    config: ProtocolConfig | None = None,
+    *,
+    workers: int = 0,
+    budget_s: float | None = None,
+    work_dir: Path | None = None,
+    log: Log = log_line,
 ) -> dict[str, Any]:
-    """``bench quality --tune``: the matched LUT's smoothness chosen on the tune seeds (lowest mean
-    held-out dE00 over every tune shot); writes ``quality_tune.json``/``.md`` and returns the record."""
+    """``bench quality --tune``: the choices made on the tune seeds only (lowest mean held-out dE00 over
+    every tune shot): the matched LUT's smoothness and the network's learning rate. Writes
+    ``quality_tune.json``/``.md`` and returns the record (``chosen_smoothness``, ``chosen_learning_rate``:
+    None when no tune shot finished)."""
     import dataclasses
-
-    base = config or ProtocolConfig()
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
-    tune = TuneConfig(**(fields | {"seeds": TUNE_SEEDS, "conditions": (), "oracle_groups": ()}))
-    record = bench_quality(out_dir, tune, workers=workers, name="quality_tune", log=log)
-    ok = [s for s in record["shots"] if s.get("status") == "ok"]
-    means = {}
-    for value in SMOOTHNESS_GRID:
-        key = f"matched_lut@{value:g}"
-        scores = [s["methods"][key]["de00"] for s in ok if key in s["methods"]]
-        if scores:
-            means[value] = sum(scores) / len(scores)
-    choice = min(means, key=lambda v: means[v]) if means else None
-    record["smoothness_means"] = {f"{k:g}": v for k, v in means.items()}
-    record["chosen_smoothness"] = choice
     import json
 
     from ..io import write_text_atomic
 
+    base = config or ProtocolConfig()
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    severities = tuple(s for s in base.severities if s != "mild") or base.severities
+    tune = TuneConfig(
+        **(
+            fields
+            | {"seeds": base.tune_seeds, "severities": severities, "conditions": (), "oracle_groups": ()}
+        )
+    )
+    record = bench_quality(
+        out_dir, tune, workers=workers, budget_s=budget_s, name="quality_tune", work_dir=work_dir, log=log
+    )
+    smooth, smoothness = _lowest(record["shots"], {v: f"matched_lut@{v:g}" for v in SMOOTHNESS_GRID})
+    rates, rate = _lowest(record["shots"], {v: f"ml@{v:g}" for v in LEARNING_RATE_GRID})
+    start = [s["methods"]["start"]["de00"] for s in record["shots"] if "start" in s.get("methods", {})]
+    record["smoothness_means"] = {f"{k:g}": v for k, v in smooth.items()}
+    record["learning_rate_means"] = {f"{k:g}": v for k, v in rates.items()}
+    record["start_mean"] = sum(start) / len(start) if start else None
+    record["chosen_smoothness"] = smoothness
+    record["chosen_learning_rate"] = rate
     write_text_atomic(out_dir / "quality_tune.json", json.dumps(record, indent=2, default=str) + "\n")
     write_text_atomic(out_dir / "quality_tune.md", tune_markdown(record))
-    log(f"matched LUT smoothness chosen on the tune seeds {list(TUNE_SEEDS)}: {choice}")
+    log(f"chosen on the tune seeds {list(base.tune_seeds)}: matched LUT smoothness {smoothness}, lr {rate}")
     return record
+
+
+def bench_protocol(
+    out_dir: Path,
+    config: ProtocolConfig | None = None,
+    *,
+    workers: int = 0,
+    budget_s: float | None = None,
+    tune_share: float = 0.3,
+    work_dir: Path | None = None,
+    log: Log = log_line,
+) -> dict[str, Any]:
+    """``bench quality --tune-first``: ``bench_tune`` on the tune seeds (at most ``tune_share`` of the
+    budget), then the test protocol with what it chose (the defaults where it chose nothing) in the time
+    left. Both records are written to ``out_dir``; returns the test record."""
+    import dataclasses
+
+    config = config or ProtocolConfig()
+    started = time.perf_counter()
+    tune_budget = None if budget_s is None else budget_s * tune_share
+    tuned = bench_tune(out_dir, config, workers=workers, budget_s=tune_budget, work_dir=work_dir, log=log)
+    changes: dict[str, Any] = {}
+    if tuned["chosen_smoothness"] is not None:
+        changes["matched_smoothness"] = tuned["chosen_smoothness"]
+    if tuned["chosen_learning_rate"] is not None:
+        changes["learning_rate"] = tuned["chosen_learning_rate"]
+    left = None if budget_s is None else max(0.0, budget_s - (time.perf_counter() - started))
+    return bench_quality(
+        out_dir,
+        dataclasses.replace(config, **changes),
+        workers=workers,
+        budget_s=left,
+        work_dir=work_dir,
+        log=log,
+    )

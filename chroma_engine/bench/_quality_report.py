@@ -127,13 +127,17 @@ def _per_seed(record: dict[str, Any], present: list[tuple[str, str]]) -> list[st
 
 
 def tune_markdown(record: dict[str, Any]) -> str:
-    """The ``--tune`` report: mean held-out dE00 of the matched LUT per smoothness, and the choice."""
-    rows = [[k, v] for k, v in record["smoothness_means"].items()]
-    text = protocol_markdown(record).split("## Per seed")[0]
+    """The ``--tune`` report: mean held-out dE00 of the matched LUT per smoothness and of the model per
+    learning rate (against its start), and the choices."""
+    smooth = [[k, v] for k, v in record["smoothness_means"].items()]
+    rates = [[k, v] for k, v in record["learning_rate_means"].items()]
+    text = protocol_markdown(record).split("## Per seed")[0].split("\n", 1)[1]
     return (
-        "# quality_tune: matched LUT smoothness on the tune seeds\n\n"
-        + markdown_table(["smoothness", "mean held-out dE00 (tune shots)"], rows)
-        + f"\nChosen: {record['chosen_smoothness']} (lowest mean; tune seeds {record['tune_seeds']} "
-        + "only).\n\n"
+        f"# quality_tune: choices on the tune seeds {record['tune_seeds']} only\n\n"
+        + markdown_table(["matched LUT smoothness", "mean held-out dE00"], smooth)
+        + f"\nChosen smoothness: {record['chosen_smoothness']} (lowest mean).\n\n"
+        + markdown_table(["network learning rate", "mean held-out dE00 (ML)"], rates)
+        + f"\nThe model's start (no network): {record['start_mean']}. Chosen learning rate: "
+        + f"{record['chosen_learning_rate']} (lowest mean).\n\n"
         + text
     )

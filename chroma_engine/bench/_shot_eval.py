@@ -64,6 +64,8 @@ def _prepare_job(spec: ShotSpec, config: ProtocolConfig, root: Path):  # type: i
     data["curation"]["auto_count"] = config.pairs
     # one checkpoint and one contact sheet per run: the bench reads the final model only
     data["training"].update({"checkpoint_interval": steps, "contact_sheet_interval": steps})
+    if config.learning_rate is not None:
+        data["training"]["learning_rate"] = config.learning_rate
     job = schemas.decode_shot_job(data, source=f"{root}/job.json", check_paths=False)
     write_document(root / "job.json", job)  # the job on disk is the job that ran
     return job
@@ -146,8 +148,12 @@ def _model_outputs(shot: _Shot, method: Method, folder: Path) -> tuple[dict[int,
         pairs = [
             TrainingPair(p.frame, p.source, shot.ctx.truth.read(p.frame)[..., :3], p.mask) for p in pairs
         ]
+    job = shot.job
+    if method.learning_rate is not None:
+        training = job.training.model_copy(update={"learning_rate": method.learning_rate})
+        job = job.model_copy(update={"training": training})
     result = train(
-        shot.job,
+        job,
         pairs[:-1],
         pairs[-1],
         folder,
@@ -167,6 +173,7 @@ def _model_outputs(shot: _Shot, method: Method, folder: Path) -> tuple[dict[int,
         "final_loss": result.final_loss,
         "reference_blur_px": result.reference_blur_px,
         "device": result.device,
+        "learning_rate": job.training.learning_rate,
     }
     return outputs, info
 

@@ -1,15 +1,20 @@
 """``python -m chroma_engine.bench.quality_protocol``: the quality test protocol in one command.
 
-The full protocol (10 test seeds of each severity with the baselines, the ablations and, on severe, the
-model trained on TRUTH; 5 test seeds of each condition) on one GPU host::
+The full protocol on one GPU host, in one command::
 
-    python -m chroma_engine.bench.quality_protocol --device cuda --workers 14 --budget-s 520 --out $OUT
+    python -m chroma_engine.bench.quality_protocol --device cuda --tune-first --workers 14 \
+        --budget-s 420 --out $OUT/quality
 
-trains on the GPU and runs the CPU stages of 14 shots at a time. ``--quick`` is the CPU smoke run
-(two seeds, tiny frames, a few steps), ``--seeds tune`` the same protocol on the tune seeds (the only
-seeds anything may be chosen on), ``--tune`` the matched LUT's smoothness scan on the tune seeds.
-The record, ``quality.json``/``.md`` (``quality_tune.*`` with ``--tune``), is rewritten after every
-shot; progress lines are timestamped.
+first chooses the matched LUT's smoothness and the network's learning rate on the tune seeds
+(``quality_tune.*``; at most 30 % of the budget), then runs the test seeds with those choices: 10 of
+severe and extreme with the baselines, the ablations and (severe) the model trained on TRUTH, 10 of
+each condition, then mild, in that order, until the budget (``quality.*``). It trains on the GPU and
+runs the CPU stages of 14 shots at a time.
+
+``--quick`` is the CPU smoke run (tiny frames, a few steps; the same code with ``--device cpu``),
+``--seeds tune`` the protocol on the tune seeds (the only seeds anything may be chosen on), ``--tune``
+the tune phase alone. Each record is rewritten after every shot, so a run stopped early has written
+what it measured; progress lines are timestamped.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._protocol import CONDITIONS, REFERENCE_CONDITIONS, TEST_SEEDS, TUNE_SEEDS, ProtocolConfig
-from ._quality import bench_quality, bench_tune
+from ._quality import bench_protocol, bench_quality, bench_tune
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -36,6 +41,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--tune", action="store_true", help="choose the matched LUT's smoothness on tune seeds"
     )
+    parser.add_argument(
+        "--tune-first", action="store_true", help="choose on the tune seeds, then run the test seeds"
+    )
+    parser.add_argument("--learning-rate", type=float, default=None, help="the network's (default: job's)")
+    parser.add_argument("--smoothness", type=float, default=None, help="the matched LUT's")
     parser.add_argument("--seeds", choices=("test", "tune"), default="test")
     parser.add_argument("--count", type=int, default=None, help="use the first N seeds of the set")
     parser.add_argument("--severity", action="append", choices=("mild", "severe", "extreme"))
@@ -55,6 +65,8 @@ def config_from(args: argparse.Namespace) -> ProtocolConfig:
     config = ProtocolConfig.quick() if args.quick else ProtocolConfig()
     seeds = TUNE_SEEDS if args.seeds == "tune" else (config.seeds if args.quick else TEST_SEEDS)
     changes: dict[str, object] = {"seeds": tuple(seeds[: args.count] if args.count else seeds)}
+    if args.count:
+        changes["tune_seeds"] = TUNE_SEEDS[: args.count]
     if args.device != "auto" or not args.quick:
         changes["device"] = args.device
     if args.severity:
@@ -74,6 +86,10 @@ def config_from(args: argparse.Namespace) -> ProtocolConfig:
         changes["size"] = (width, height)
     if args.steps:
         changes["steps"] = args.steps
+    if args.learning_rate:
+        changes["learning_rate"] = args.learning_rate
+    if args.smoothness:
+        changes["matched_smoothness"] = args.smoothness
     return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
 
 
@@ -83,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = config_from(args)
     workers = args.workers if args.workers is not None else max(0, (os.cpu_count() or 2) - 2)
     if args.tune:
-        bench_tune(args.out, config, workers=workers)
+        bench_tune(args.out, config, workers=workers, budget_s=args.budget_s, work_dir=args.work_dir)
+    elif args.tune_first:
+        bench_protocol(args.out, config, workers=workers, budget_s=args.budget_s, work_dir=args.work_dir)
     else:
         bench_quality(args.out, config, workers=workers, budget_s=args.budget_s, work_dir=args.work_dir)
     return 0

@@ -30,7 +30,12 @@ def _print(columns: list[str], rows: list[list[object]], title: str) -> None:
 def quality(
     out: Path = OUT,
     quick: bool = typer.Option(False, "--quick", help="Two seeds, tiny frames, a few steps (CPU smoke run)."),
-    tune: bool = typer.Option(False, "--tune", help="Choose the matched LUT's smoothness on the tune seeds."),
+    tune: bool = typer.Option(
+        False, "--tune", help="Choose the matched LUT's smoothness and the learning rate on the tune seeds."
+    ),
+    tune_first: bool = typer.Option(
+        False, "--tune-first", help="Choose on the tune seeds, then run the test seeds with the choices."
+    ),
     seeds: str = typer.Option("test", "--seeds", help="test (reported) or tune (may be chosen on)."),
     count: int = typer.Option(None, "--count", help="Use the first N seeds of the set."),
     severity: list[str] = typer.Option(None, "--severity", help="mild, severe, extreme (default: all)."),
@@ -48,7 +53,8 @@ def quality(
     if seeds not in ("test", "tune"):
         raise typer.BadParameter("--seeds is test or tune")
     argv = ["--out", str(out), "--device", device, "--seeds", seeds]
-    argv += ["--quick"] * quick + ["--tune"] * tune + ["--no-conditions"] * no_conditions
+    argv += ["--quick"] * quick + ["--tune"] * tune + ["--tune-first"] * tune_first
+    argv += ["--no-conditions"] * no_conditions
     argv += ["--no-ablations"] * no_ablations + ["--no-oracle"] * no_oracle
     for name in severity or ():
         argv += ["--severity", name]
