@@ -137,6 +137,8 @@ class ProtocolConfig:
     conditions: tuple[str, ...] = (*CONDITIONS, *REFERENCE_CONDITIONS)
     condition_seeds: int = CONDITION_SEEDS
     ablations: bool = True
+    #: Groups the ablations run on (each ablation is one more training per shot: the device budget).
+    ablation_groups: tuple[str, ...] = ("severe",)
     oracle_groups: tuple[str, ...] = ("severe",)
     matched_smoothness: float = MATCHED_LUT_SMOOTHNESS
     #: The network's Adam learning rate (None: the job's ``training.learning_rate``).
@@ -161,10 +163,10 @@ class ProtocolConfig:
         )
 
     def methods(self, spec: ShotSpec) -> tuple[Method, ...]:
-        """What is run on ``spec``: both LUTs, the start and the model everywhere; the ablations on the
-        severities; the oracle on ``oracle_groups``."""
+        """What is run on ``spec``: both LUTs, the start and the model everywhere; the ablations on
+        ``ablation_groups``; the oracle on ``oracle_groups``."""
         out = [NUKE_LUT, matched_lut(self.matched_smoothness), START, ML]
-        if self.ablations and spec.conditions is None and not spec.reference:
+        if self.ablations and spec.group in self.ablation_groups:
             out += ABLATIONS
         if spec.group in self.oracle_groups:
             out.append(ORACLE)

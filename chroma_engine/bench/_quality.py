@@ -278,7 +278,7 @@ def bench_protocol(
     *,
     workers: int = 0,
     budget_s: float | None = None,
-    tune_share: float = 0.3,
+    tune_share: float = 0.35,
     work_dir: Path | None = None,
     log: Log = log_line,
 ) -> dict[str, Any]:

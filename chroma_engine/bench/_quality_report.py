@@ -133,7 +133,7 @@ def tune_markdown(record: dict[str, Any]) -> str:
     rates = [[k, v] for k, v in record["learning_rate_means"].items()]
     text = protocol_markdown(record).split("## Per seed")[0].split("\n", 1)[1]
     return (
-        f"# quality_tune: choices on the tune seeds {record['tune_seeds']} only\n\n"
+        f"# quality_tune: choices on the tune seeds {record['seeds_used']} only\n\n"
         + markdown_table(["matched LUT smoothness", "mean held-out dE00"], smooth)
         + f"\nChosen smoothness: {record['chosen_smoothness']} (lowest mean).\n\n"
         + markdown_table(["network learning rate", "mean held-out dE00 (ML)"], rates)

@@ -6,10 +6,10 @@ The full protocol on one GPU host, in one command::
         --budget-s 420 --out $OUT/quality
 
 first chooses the matched LUT's smoothness and the network's learning rate on the tune seeds
-(``quality_tune.*``; at most 30 % of the budget), then runs the test seeds with those choices: 10 of
-severe and extreme with the baselines, the ablations and (severe) the model trained on TRUTH, 10 of
-each condition, then mild, in that order, until the budget (``quality.*``). It trains on the GPU and
-runs the CPU stages of 14 shots at a time.
+(``quality_tune.*``; at most 35 % of the budget), then runs the test seeds with those choices: 10
+of severe (the baselines, the start, the model, its ablations and the model trained on TRUTH), 10 of
+extreme, 10 of each condition, then mild, in that order, until the budget (``quality.*``). It trains
+on the GPU and runs the CPU stages of 14 shots at a time.
 
 ``--quick`` is the CPU smoke run (tiny frames, a few steps; the same code with ``--device cpu``),
 ``--seeds tune`` the protocol on the tune seeds (the only seeds anything may be chosen on), ``--tune``
@@ -52,6 +52,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--condition", action="append", choices=(*CONDITIONS, *REFERENCE_CONDITIONS))
     parser.add_argument("--no-conditions", action="store_true")
     parser.add_argument("--no-ablations", action="store_true")
+    parser.add_argument("--condition-seeds", type=int, default=None, help="test seeds per condition")
     parser.add_argument("--no-oracle", action="store_true")
     parser.add_argument("--frames", type=int, default=None)
     parser.add_argument("--size", default=None, help="WIDTHxHEIGHT")
@@ -77,6 +78,8 @@ def config_from(args: argparse.Namespace) -> ProtocolConfig:
         changes["conditions"] = ()
     if args.no_ablations:
         changes["ablations"] = False
+    if args.condition_seeds is not None:
+        changes["condition_seeds"] = args.condition_seeds
     if args.no_oracle:
         changes["oracle_groups"] = ()
     if args.frames:

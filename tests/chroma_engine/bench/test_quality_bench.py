@@ -127,6 +127,7 @@ def test_protocol_plan_keeps_tune_and_test_seeds_apart() -> None:
     assert severe[:4] == ["nuke_lut", "matched_lut", "start", "ml"] and "oracle" in severe
     assert {"no_temporal", "no_positional_grid", "no_blur_refit"} <= set(severe)
     assert [m.name for m in config.methods(conditions[0])] == ["nuke_lut", "matched_lut", "start", "ml"]
+    assert [m.name for m in config.methods(shots[10])] == ["nuke_lut", "matched_lut", "start", "ml"]
 
 
 def test_a_spent_budget_records_every_shot_as_not_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
