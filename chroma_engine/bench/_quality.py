@@ -84,8 +84,10 @@ def _run_shots(
     keep: bool,
     on_shot: Callable[[dict[str, Any]], None],
     log: Log,
+    cut: bool = True,
 ) -> None:
-    """Run ``shots`` (in order of priority) in ``workers`` processes, calling ``on_shot`` as each ends."""
+    """Run ``shots`` (in order of priority) in ``workers`` processes, calling ``on_shot`` as each ends.
+    At ``budget_s`` the shots still running are stopped (``cut``) or waited for (not ``cut``)."""
     started = time.perf_counter()
     if workers <= 0:
         for index, spec in enumerate(shots):
@@ -132,7 +134,7 @@ def _run_shots(
                     slowest = max(slowest, time.perf_counter() - since)
                     log(f"[{done}/{len(shots)}] {_describe(record)}")
                     on_shot(record)
-            if budget_s is not None and time.perf_counter() - started > budget_s and running:
+            if cut and budget_s is not None and time.perf_counter() - started > budget_s and running:
                 for name, (spec, _task, _since) in running.items():
                     on_shot({"shot": name, "group": spec.group, "seed": spec.seed, "status": "cut (budget)"})
                     log(f"{name} cut at the time budget")
@@ -179,9 +181,11 @@ def bench_quality(
     name: str = "quality",
     work_dir: Path | None = None,
     keep_shots: bool = False,
+    cut: bool = True,
     log: Log = log_line,
 ) -> dict[str, Any]:
-    """Run the protocol; returns the record written to ``out_dir/<name>.json`` (and ``.md``)."""
+    """Run the protocol; returns the record written to ``out_dir/<name>.json`` (and ``.md``). No shot
+    is started after ``budget_s``; those running then are stopped unless ``cut`` is False."""
     from ..io import write_text_atomic
 
     config = config or ProtocolConfig()
@@ -208,7 +212,7 @@ def bench_quality(
         write_text_atomic(out_dir / f"{name}.md", protocol_markdown(record))
 
     with tempfile.TemporaryDirectory(prefix="bench_quality_", dir=work_dir) as work:
-        _run_shots(shots, config, workers, budget_s, Path(work), keep_shots, on_shot, log)
+        _run_shots(shots, config, workers, budget_s, Path(work), keep_shots, on_shot, log, cut)
     log(f"bench quality: done in {time.perf_counter() - started:.0f} s; wrote {out_dir / name}.json/.md")
     return record
 
@@ -255,8 +259,16 @@ def bench_tune(
             | {"seeds": base.tune_seeds, "severities": severities, "conditions": (), "oracle_groups": ()}
         )
     )
+    # a tune shot is never cut: the choices need whole shots (its budget only stops new ones)
     record = bench_quality(
-        out_dir, tune, workers=workers, budget_s=budget_s, name="quality_tune", work_dir=work_dir, log=log
+        out_dir,
+        tune,
+        workers=workers,
+        budget_s=budget_s,
+        name="quality_tune",
+        work_dir=work_dir,
+        cut=False,
+        log=log,
     )
     smooth, smoothness = _lowest(record["shots"], {v: f"matched_lut@{v:g}" for v in SMOOTHNESS_GRID})
     rates, rate = _lowest(record["shots"], {v: f"ml@{v:g}" for v in LEARNING_RATE_GRID})
@@ -282,9 +294,10 @@ def bench_protocol(
     work_dir: Path | None = None,
     log: Log = log_line,
 ) -> dict[str, Any]:
-    """``bench quality --tune-first``: ``bench_tune`` on the tune seeds (at most ``tune_share`` of the
-    budget), then the test protocol with what it chose (the defaults where it chose nothing) in the time
-    left. Both records are written to ``out_dir``; returns the test record."""
+    """``bench quality --tune-first``: ``bench_tune`` on the tune seeds (tune shots start within
+    ``tune_share`` of the budget; a started one finishes), then the test protocol with what it chose
+    (the defaults where it chose nothing) in the time left. Both records are written to ``out_dir``;
+    returns the test record."""
     import dataclasses
 
     config = config or ProtocolConfig()
