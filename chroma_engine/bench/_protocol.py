@@ -48,10 +48,12 @@ CONDITION_SEEDS = 10
 #: 100 -> 1.826, 300 -> 1.917, 1000 -> 2.039; 2-core CPU).
 MATCHED_LUT_SMOOTHNESS = 10.0
 #: Smoothness values ``--tune`` scans for the matched LUT: the neighbourhood of that minimum (the values
-#: outside it were worse by 0.05 or more on that tune shot).
-SMOOTHNESS_GRID: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, 100.0)
-#: Learning rates of the network ``--tune-first`` compares on the tune seeds (the job's default first).
-LEARNING_RATE_GRID: tuple[float, ...] = (5e-5, 3e-4, 1.5e-3)
+#: outside it were worse by 0.05 or more on that tune shot), one step wider on the stiff side (smaller
+#: frames chose 100, the edge of 1..100, on tune seeds 100 and 101).
+SMOOTHNESS_GRID: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
+#: Learning rates of the network ``--tune-first`` compares on the tune seeds (the job's default first;
+#: 160x120 shots at 100 steps chose 1.5e-3, the edge of 5e-5..1.5e-3, on tune seeds 100 and 101).
+LEARNING_RATE_GRID: tuple[float, ...] = (5e-5, 3e-4, 1.5e-3, 5e-3)
 #: The matched LUT: the model's own LUT fit alone (temporal input, input range, targets, masks).
 MATCHED_LUT = ModelRecipe(
     positional_grid=False, blur_refit=False, network=False, lut_smoothness=MATCHED_LUT_SMOOTHNESS

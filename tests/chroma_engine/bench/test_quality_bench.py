@@ -88,7 +88,7 @@ def test_tune_first_chooses_on_tune_seeds_and_reports_test_seeds_with_intervals(
     # choices are made on tune seeds only, and every tune seed is a tune seed
     assert {s["seed"] for s in tuned["shots"]} == set(TUNE_SEEDS) and not tuned["targets"]
     assert tuned["chosen_smoothness"] == 30.0 and tuned["chosen_learning_rate"] == 5e-5
-    assert set(tuned["learning_rate_means"]) == {"5e-05", "0.0003", "0.0015"}
+    assert set(tuned["learning_rate_means"]) == {"5e-05", "0.0003", "0.0015", "0.005"}
     # the test run used the choices, on test seeds only, far from every training frame
     assert not {s["seed"] for s in record["shots"]} & set(TUNE_SEEDS)
     assert {s["seed"] for s in record["shots"]} == set(TEST_SEEDS[:3])
