@@ -169,7 +169,7 @@ def build_inference(
         {
             "modelFile": model_file(job, options),
             "useGPUIfAvailable": True,
-            "halfPrecision": job.inference.half_precision,
+            "halfPrecision": job.inference.half_precision is True,  # "auto" is measured by the engine only
         },
         name="Inference1",
         inputs=[crop],

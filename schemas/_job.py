@@ -271,19 +271,28 @@ class OutputSpec(SchemaModel):
         return value
 
 
+#: ``inference.half_precision`` / ``inference.compile``: on, off, or ``auto`` (measured at model load).
+Switch = bool | Literal["auto"]
+
+
 class InferenceSpec(SchemaModel):
     """Attributes:
-    half_precision: run the model in half precision on the GPU. Nuke's Inference ``halfPrecision``
-        ("Optimize for Speed and Memory"); the native engine uses bfloat16 autocast on CUDA (the
-        scan's Y' is untouched either way; CPU runs stay float32).
+    half_precision: run the model in half precision on the GPU. ``auto`` (the default): on CUDA the
+        native engine measures bfloat16, then float16, autocast against float32 on the shot's first
+        frame when the model is loaded and keeps the first whose largest |dR'G'B'| is under the half
+        float step at white (2**-10) with the scan's Y' untouched, else float32 with a warning; on
+        the CPU and Apple's MPS ``auto`` is float32. ``true``: bfloat16 autocast on CUDA unchecked;
+        ``false``: float32. Nuke's Inference ``halfPrecision`` ("Optimize for Speed and Memory")
+        follows ``true`` only (Nuke has no check to run). The scan's Y' is untouched either way.
     compile: native engine on CUDA: compile the model for the shot's frame size with
         ``torch.compile`` before rendering (7-15 s once per shot on an H100; falls back to the plain
-        model, with a warning, where compiling fails). Pays off on long shots when EXR I/O is not
-        the bottleneck.
+        model, with a warning, where compiling fails). ``auto`` (the default): compile on CUDA and
+        keep it where the compiled model passes the same check against float32; off on the CPU and
+        MPS. Pays off on long shots when EXR I/O is not the bottleneck.
     """
 
-    half_precision: bool = False
-    compile: bool = False
+    half_precision: Switch = "auto"
+    compile: Switch = "auto"
 
 
 class MatchGradeSpec(SchemaModel):

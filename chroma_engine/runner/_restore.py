@@ -19,10 +19,12 @@ from ..temporal import DeviceFrames
 from ._context import ShotContext
 from ._evaluation import FrameScorer
 from ._pipeline import run_pipeline
-from ._prep_stages import model_input
+from ._prep_stages import finite, model_input
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..devices import DeviceCapabilities
     from ..matchgrade import Lut3D
+    from ..training import InferencePlan
 
 Progress = Callable[[str, int, int], None]
 #: Frame worker threads of the render stages (OIIO releases the GIL while it encodes and decodes).
@@ -78,6 +80,23 @@ def write_output(
     )
 
 
+def inference_plan(ctx: ShotContext, model: Any, caps: DeviceCapabilities | None = None) -> InferencePlan:
+    """How ``model`` renders the shot (``job.inference``; ``auto`` is measured on the shot's first
+    frame, so every chunk of a farm render decides alike; ``chroma_engine.training.plan_inference``)."""
+    from ..devices import device_capabilities
+    from ..training import plan_inference
+    from ..training._inference import model_device
+
+    caps = caps or device_capabilities(model_device(model))
+    spec = ctx.job.inference
+    # the CPU and MPS neither measure nor compile: no frame to read
+    fast = caps.compile or caps.half_autocast is not None
+    wanted = fast and ("auto" in (spec.half_precision, spec.compile) or spec.compile is True)
+    first = ctx.job.media.source.first_frame
+    frame = finite(ctx.source.read(first)) if wanted else np.zeros((1, 1, 3), np.float32)
+    return plan_inference(model, spec, frame, caps=caps)
+
+
 def restore_frames(
     ctx: ShotContext,
     model: Any,
@@ -91,20 +110,12 @@ def restore_frames(
 ) -> None:
     """Restore ``frames`` with ``model``, writing each to ``frame_path(frame)`` (stage 04)."""
     from ..devices import device_capabilities
-    from ..training._inference import (
-        GPU_WHOLE_FRAME,
-        compile_for_frames,
-        model_device,
-        restore_frame_with_aces,
-    )
+    from ..training._inference import model_device, restore_frame_with_aces
 
     caps = device_capabilities(model_device(model))
     on_gpu = caps.device_pipeline
-    spec = ctx.job.inference
-    autocast = caps.half_autocast if spec.half_precision else None
-    width, height = alignment.source_size
-    if spec.compile and caps.compile and max(width, height) <= GPU_WHOLE_FRAME:  # tiles would recompile
-        model = compile_for_frames(model, height, width, autocast)
+    plan = inference_plan(ctx, model, caps)
+    model, autocast = plan.model, plan.autocast
 
     def process(frame: int, item: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # GPU: the reader threads computed the flows; the temporal mean is made on the GPU next to the

@@ -16,6 +16,7 @@ from ._distributed import DistributedContext, init_distributed
 from ._inference import export_torchscript, load_model, restore_frame, restore_frame_with_aces
 from ._median import bench_median, median_accuracy, median_clean
 from ._model import MODEL_SIZES, RECEPTIVE_RADIUS, ChromaNet, build_model, parameter_count
+from ._precision import HALF_STEP, InferencePlan, PrecisionTrial, plan_inference
 from ._recipe import ABLATABLE, CLOSED_FORM_START, FULL_MODEL, LUT_INIT_SMOOTHNESS, ModelRecipe
 from ._train import TrainingResult, train
 from ._truth import (
@@ -37,10 +38,13 @@ __all__ = [
     "DistributedContext",
     "FLAT_KEEP",
     "FULL_MODEL",
+    "HALF_STEP",
+    "InferencePlan",
     "LUT_INIT_SMOOTHNESS",
     "LoadedCheckpoint",
     "MODEL_SIZES",
     "ModelRecipe",
+    "PrecisionTrial",
     "RECEPTIVE_RADIUS",
     "TrainingPair",
     "TrainingResult",
@@ -60,6 +64,7 @@ __all__ = [
     "median_clean",
     "newest_checkpoint",
     "parameter_count",
+    "plan_inference",
     "reference_pair",
     "restore_frame",
     "restore_frame_with_aces",

@@ -79,6 +79,8 @@ def _with(doc: dict, dotted: str, value: object) -> dict:
         pytest.param("output.naming", "out/x_####.exr", "output.naming", id="naming with folder"),
         pytest.param("output.compression", "zip", "output.compression", id="not dwaa"),
         pytest.param("backend", "houdini", "backend", id="unknown backend"),
+        pytest.param("inference.half_precision", "fast", "inference.half_precision", id="half not a switch"),
+        pytest.param("inference.compile", "maybe", "inference.compile", id="compile not a switch"),
         pytest.param("surprise", 1, "surprise", id="unknown key"),
     ],
 )
@@ -89,6 +91,17 @@ def test_rejections_name_the_field(tmp_path: Path, field: str, value: object, na
     fields = [p.field for p in info.value.problems]
     assert any(f == named or f.startswith(named + ".") for f in fields), fields
     assert str(info.value).startswith("job.json:")
+
+
+def test_inference_switches_default_to_auto_and_keep_explicit_values(tmp_path: Path) -> None:
+    assert schemas.decode_shot_job(make_job(tmp_path)).inference.model_dump() == {
+        "half_precision": "auto",
+        "compile": "auto",
+    }
+    for half, comp in ((True, False), (False, True), ("auto", False)):
+        doc = make_job(tmp_path, inference={"half_precision": half, "compile": comp})
+        spec = schemas.decode_shot_job(doc).inference
+        assert (spec.half_precision, spec.compile) == (half, comp)  # jobs written before "auto" read alike
 
 
 def test_preview_frame_must_be_held_out(tmp_path: Path) -> None:
