@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,18 @@ from ._record import machine_info, write_result
 from ._throughput import end_to_end_fps, io_only_fps, model_alone_fps, write_test_sequence
 
 
-def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk: int, device: str) -> dict:
+def _time_to_quality(
+    out: Path,
+    width: int,
+    height: int,
+    total_steps: int,
+    chunk: int,
+    device: str,
+    schedule: Sequence[int] = (),
+) -> dict:
+    """Train in chunks (every ``chunk`` steps, or at the steps of ``schedule``), scoring the held-out
+    frames after each; ``prep_seconds`` is the time from the job to the first training call (curation,
+    alignment, pairs, temporal input)."""
     from schemas import load_job
 
     from ..metrics import delta_e00
@@ -45,6 +57,7 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
             )
         }
     )
+    prep_started = time.perf_counter()
     ctx = ShotContext.from_job(job)
     curation = run_curation(ctx, count=4)
     alignment = run_alignment(ctx, curation)
@@ -52,14 +65,16 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
     loaded = load_pairs(ctx, curation, alignment, frames)
     inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as stage 3/4
     pairs = reference_pairs(ctx, loaded, inputs)
+    prep_seconds = time.perf_counter() - prep_started
     held = [f for f in job.media.source.frames if f not in curation.training_frames][::3][:3]
     truths = {f: ctx.truth.read(f) for f in held}  # type: ignore[union-attr]
     sources = {f: inputs(f) for f in held}
     curve, train_seconds, steps_done = [], 0.0, 0
     folder = out / "train"
     result = None
+    stops = sorted({s for s in schedule if 0 < s < total_steps} | {total_steps}) if schedule else []
     while steps_done < total_steps:
-        steps_done = min(total_steps, steps_done + chunk)
+        steps_done = stops.pop(0) if stops else min(total_steps, steps_done + chunk)
         started = time.perf_counter()
         result = train(job, pairs[:-1], pairs[-1], folder, steps=steps_done, device=device, resume=True)
         train_seconds += time.perf_counter() - started
@@ -97,6 +112,8 @@ def _time_to_quality(out: Path, width: int, height: int, total_steps: int, chunk
         "lut_heldout_de00": lut_de,
         "ml_over_lut": final / lut_de if lut_de else float("nan"),
         "time_to_within_5pct_s": reached["train_seconds"],
+        "prep_seconds": prep_seconds,
+        "held_frames": held,
         "steps_to_within_5pct": reached["steps"],
         "curve": curve,
         "model_path": str(result.torchscript) if result else "",

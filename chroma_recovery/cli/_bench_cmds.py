@@ -198,3 +198,62 @@ def reliability(
     data = bench_reliability(out, kills=kills, progress=progress)
     _print(data["columns"], data["rows"], "reliability")
     console.print(f"wrote {out / 'reliability.json'} and {out / 'reliability.md'}")
+
+
+@bench_app.command("reel")
+@handle_errors
+def reel(
+    out: Path = OUT,
+    work: Path = typer.Option(
+        ..., "--work", help="New folder for the reel's project (shots, queue, renders)."
+    ),
+    shots: int = typer.Option(8, "--shots", min=1, help="Jobs in the queue."),
+    frames: int = typer.Option(48, "--frames", min=8, help="Frames per shot."),
+    size: str = typer.Option("640x272", "--size", help="Frame size WIDTHxHEIGHT."),
+    steps: int = typer.Option(None, "--steps", min=1, help="Training steps per shot (default: the job's)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes without a GPU."),
+    gpus: int = typer.Option(None, "--gpus", min=0, help="GPUs, one worker each (default: all; 0: CPU)."),
+    distinct: int = typer.Option(
+        2, "--distinct", min=1, help="Shots synthesised; the rest reuse their media."
+    ),
+    name: str = typer.Option("reel", "--name", help="Record name (<name>.json / .md)."),
+) -> None:
+    """A reel of synthetic shots through submit + watch workers: shots per GPU-hour, frames per second."""
+    import time
+
+    from chroma_engine.bench import write_result
+    from chroma_recovery.loop import ReelSettings, bench_reel
+
+    from ._synth_cmds import parse_size
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+    def line(text: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", flush=True)
+
+    settings = ReelSettings(
+        shots=shots,
+        frames=frames,
+        size=parse_size(size),
+        steps=steps,
+        workers=workers,
+        gpus=gpus,
+        distinct=distinct,
+    )
+    data = bench_reel(work, settings, progress=line)
+    cost: dict = data["reel"]  # type: ignore[assignment]
+    unit = "GPU" if data["gpus"] else "worker"
+    rows: list[list[object]] = [
+        ["shots x frames", f"{shots} x {frames} ({size})"],
+        ["workers", f"{data['workers']} ({data['gpus']} GPU)" if data["gpus"] else str(data["workers"])],
+        ["wall seconds (workers started -> queue drained)", data["wall_seconds"]],
+        ["frames per second, whole queue (training included)", data["frames_per_second"]],
+        [f"shots per {unit}-hour", data["shots_per_gpu_hour"] or data["shots_per_worker_hour"]],
+        *[[f"seconds per shot: {k}", v] for k, v in data["stage_seconds_per_shot"].items()],  # type: ignore[attr-defined]
+        ["held-out dE00 ML (mean over shots)", data["heldout_de00_ml"]],
+        ["held-out dE00 LUT (mean over shots)", data["heldout_de00_lut"]],
+        [f"{unit}-hours for {cost['reel_shots']} shots / {cost['reel_frames']} frames", cost["worker_hours"]],
+    ]
+    write_result(out, name, data, ["measure", "value"], rows)
+    _print(["measure", "value"], rows, "reel through the job queue")
+    console.print(f"wrote {out / (name + '.json')} and {out / (name + '.md')}")

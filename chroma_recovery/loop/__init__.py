@@ -13,6 +13,7 @@ from ._queue import (
     require_project,
     worker_id,
 )
+from ._reel import ReelSettings, bench_reel
 from ._worker import JobRunner, Outcome, Worker, engine_runner
 
 __all__ = [
@@ -27,8 +28,10 @@ __all__ = [
     "ManifestWatcher",
     "Outcome",
     "QueueError",
+    "ReelSettings",
     "STATES",
     "Worker",
+    "bench_reel",
     "bench_watch_latency",
     "engine_runner",
     "heartbeat_interval",
