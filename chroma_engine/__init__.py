@@ -6,7 +6,11 @@
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
-from ._errors import (
+from ._threads import passive_threads
+
+passive_threads()  # before anything loads PyTorch's OpenMP runtime
+
+from ._errors import (  # noqa: E402 - after the thread policy
     ColourError,
     ConformError,
     EngineError,
