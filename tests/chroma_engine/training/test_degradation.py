@@ -12,6 +12,7 @@ from chroma_engine.colour import rgb_to_ycbcr
 from chroma_engine.training import TrainingPair, blown_highlights, build_model, ground_truth
 from chroma_engine.training._degradation import (
     BLOWN_MARGIN,
+    LutLookup,
     Sample,
     estimate_blur,
     fit_blur_consistent,
@@ -142,3 +143,25 @@ def test_a_sample_leaves_blown_pixels_and_a_margin_out_of_its_weights() -> None:
     margin = BLOWN_MARGIN
     assert not weights[40 - margin : 44 + margin, 60 - margin : 64 + margin].any()
     assert weights.sum() == weights.size - (4 + 2 * margin) ** 2
+
+
+def test_the_lut_lookup_is_the_models_lut_chroma_with_its_gradient() -> None:
+    torch.manual_seed(2)
+    model = build_model("small")
+    with torch.no_grad():
+        model.lut.normal_(0.0, 0.2)
+        model.input_range.copy_(torch.tensor([[0.3, 0.9], [0.1, 0.8], [0.0, 1.0]]))
+    xn = torch.rand(1, 3, 20, 28) * 2.2 - 1.1  # past both ends of the LUT: border nodes
+    xn[0, :, 0, :3] = torch.tensor([-1.0, 1.0, 0.0])[:, None]  # exactly on the first and last nodes
+    target = torch.rand(1, 2, 20, 28)
+    lookup = LutLookup(model, xn.clamp(-1.0, 1.0))
+    grads = []
+    for predict in (lambda: model.lut_chroma(xn.clamp(-1.0, 1.0)), lambda: lookup(model.lut)):
+        model.lut.grad = None
+        out = predict()
+        ((out - target) ** 2).sum().backward()
+        grads.append((out.detach(), model.lut.grad.clone()))
+    (ref, ref_grad), (got, got_grad) = grads
+    torch.testing.assert_close(got, ref, atol=1e-6, rtol=0)
+    torch.testing.assert_close(got_grad, ref_grad, atol=1e-5, rtol=1e-5)
+    assert float(ref_grad.abs().sum()) > 0
