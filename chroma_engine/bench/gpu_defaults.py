@@ -56,7 +56,7 @@ def _inference(args: argparse.Namespace, model_path: str, device: str, width: in
     from ..io import read_image
     from ..training import load_model, plan_inference
 
-    work = args.out / "work"
+    work = args.work
     frames = 4 if args.quick else args.frames
     model = load_model(model_path, device=device)
     pattern = write_test_sequence(work, frames, height, width)
@@ -104,7 +104,7 @@ def _inference(args: argparse.Namespace, model_path: str, device: str, width: in
     held = getattr(args, "held_frames", None)
     quality = {}
     if held:  # the same held-out frames as time to quality, with the chosen way and with float32
-        shot = args.out / "work" / "shot"
+        shot = args.work / "shot"
         quality = {
             "job defaults": heldout_de00(shot, held, plan.model, plan.autocast, device),
             "float32 plain": heldout_de00(shot, held, model, None, device),
@@ -135,11 +135,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=4000, help="training steps of the time-to-quality run")
     parser.add_argument("--frames", type=int, default=64, help="frames of the end-to-end passes")
     parser.add_argument("--passes", type=int, default=3, help="alternating passes (best of each is kept)")
+    parser.add_argument("--work", type=Path, help="scratch folder for shots and frames (default OUT/work)")
     parser.add_argument("--skip-training", action="store_true", help="inference only, an untrained model")
     args = parser.parse_args(argv)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     width, height = (160, 128) if args.quick else (2048, 1556)
-    work = args.out / "work"
+    work = args.work = args.work or args.out / "work"
     work.mkdir(parents=True, exist_ok=True)
     data: dict[str, object] = {"machine": machine_info(), "device": device, "size": [width, height]}
     rows: list[list[object]] = []

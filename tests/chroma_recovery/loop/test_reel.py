@@ -22,6 +22,7 @@ def test_reel_cost_splits_per_shot_and_per_frame_time() -> None:
     assert reel_cost(100.0, 2, 4, 10, times, 100, 3000) == cost
 
 
+@pytest.mark.slow
 def test_two_tiny_shots_through_submit_and_two_cpu_workers(tmp_path: Path) -> None:
     settings = ReelSettings(shots=2, frames=8, size=(64, 64), steps=2, workers=2, gpus=0, distinct=1)
     lines: list[str] = []
