@@ -108,13 +108,35 @@ def restore_frames(
     io_workers: int = IO_WORKERS,
     progress: Progress = no_progress,
 ) -> None:
-    """Restore ``frames`` with ``model``, writing each to ``frame_path(frame)`` (stage 04)."""
+    """Restore ``frames`` with ``model``, writing each to ``frame_path(frame)`` (stage 04), run as the
+    job's ``inference`` settings decide (``inference_plan``)."""
     from ..devices import device_capabilities
-    from ..training._inference import model_device, restore_frame_with_aces
+    from ..training._inference import model_device
 
     caps = device_capabilities(model_device(model))
-    on_gpu = caps.device_pipeline
     plan = inference_plan(ctx, model, caps)
+    try:
+        _restore_with(ctx, plan, caps, alignment, frame_path, frames, scorer, device, io_workers, progress)
+    finally:
+        plan.close()
+
+
+def _restore_with(
+    ctx: ShotContext,
+    plan: InferencePlan,
+    caps: DeviceCapabilities,
+    alignment: AlignmentRecord,
+    frame_path: Callable[[int], Path],
+    frames: list[int],
+    scorer: FrameScorer,
+    device: str | None,
+    io_workers: int,
+    progress: Progress,
+) -> None:
+    """``restore_frames`` with the plan made."""
+    from ..training._inference import model_device, restore_frame_with_aces
+
+    on_gpu = caps.device_pipeline
     model, autocast = plan.model, plan.autocast
 
     def process(frame: int, item: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -18,10 +18,12 @@ warning line. Devices without half autocast or the compiler (the CPU, Apple's MP
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from torch import nn
 
 from schemas import InferenceSpec
@@ -87,6 +89,11 @@ class InferencePlan:
     def describe(self) -> str:
         return _name(self.autocast, self.compiled)
 
+    def close(self) -> None:
+        """The render is over: a compiled model goes back for the next shot (``compile_reusing``)."""
+        if self.compiled:
+            release_compiled(self.model)
+
 
 def _name(autocast: str | None, compiled: bool) -> str:
     return f"{autocast or 'float32'}{', compiled' if compiled else ''}"
@@ -96,6 +103,62 @@ def _name(autocast: str | None, compiled: bool) -> str:
 RunFn = Callable[[nn.Module, "str | None"], np.ndarray]
 #: Compile a model for HxW frames: ``(model, height, width, autocast) -> model`` (the same on failure).
 CompileFn = Callable[[nn.Module, int, int, "str | None"], nn.Module]
+
+
+@dataclass
+class _Compiled:
+    """A compiled model kept by this process: its eager module (whose weights each render loads) and
+    whether a render holds it now."""
+
+    eager: nn.Module
+    compiled: nn.Module
+    busy: bool = True
+
+
+_REUSED: dict[tuple[object, ...], list[_Compiled]] = {}
+_REUSED_LOCK = threading.Lock()
+
+
+def compile_reusing(model: nn.Module, height: int, width: int, autocast: str | None = None) -> nn.Module:
+    """``compile_for_frames``, once per process for each model shape, frame size and precision.
+
+    Compiling takes seconds to tens of seconds, longer than the model runs on a whole shot; a ``watch``
+    worker renders shot after shot of one size. A compiled model that no render holds is reused: the
+    new shot's weights are copied into its eager module, which the compiled code reads (parameters are
+    inputs of the compiled graph, not constants). ``plan_inference`` then checks it against float32
+    like a fresh one, so a reuse that did not take the new weights would be caught and not used.
+    ``InferencePlan.close`` gives it back. Anything but a ``ChromaNet`` is compiled afresh.
+    """
+    from ._inference import compile_for_frames, eager_model, model_device
+    from ._model import ChromaNet
+
+    eager = eager_model(model)
+    if not isinstance(eager, ChromaNet):
+        return compile_for_frames(model, height, width, autocast)
+    key = (tuple(sorted(eager.config().items())), str(model_device(eager)), height, width, autocast)
+    with _REUSED_LOCK:
+        free = next((entry for entry in _REUSED.get(key, []) if not entry.busy), None)
+        if free is not None:
+            free.busy = True
+    if free is not None:
+        with torch.no_grad():
+            free.eager.load_state_dict(eager.state_dict())
+        return free.compiled
+    compiled = compile_for_frames(eager, height, width, autocast)
+    if compiled is eager:  # compiling failed (warned): the plain model
+        return model
+    with _REUSED_LOCK:
+        _REUSED.setdefault(key, []).append(_Compiled(eager, compiled))
+    return compiled
+
+
+def release_compiled(module: nn.Module) -> None:
+    """A render is done with ``module`` (from ``compile_reusing``): the next one may reuse it."""
+    with _REUSED_LOCK:
+        for entries in _REUSED.values():
+            for entry in entries:
+                if entry.compiled is module:
+                    entry.busy = False
 
 
 class FrameCheck:
@@ -156,14 +219,14 @@ def plan_inference(
         frame: the shot's first frame: the candidates of ``auto`` restore it.
         caps: the model device's capabilities (default: those of the model's device).
         run: ``(model, autocast) -> display R'G'B'`` of ``frame`` (default: ``restore_frame``, whole).
-        compile_model: the compiler (default: ``compile_for_frames``).
+        compile_model: the compiler (default: ``compile_reusing``).
         whole_frame: the largest frame edge rendered in one piece, above which nothing is compiled
             (tiles would recompile; default: ``GPU_WHOLE_FRAME``).
     """
-    from ._inference import GPU_WHOLE_FRAME, compile_for_frames, model_device
+    from ._inference import GPU_WHOLE_FRAME, model_device
 
     caps = caps or device_capabilities(model_device(model))
-    compile_model = compile_model or compile_for_frames
+    compile_model = compile_model or compile_reusing
     height, width = frame.shape[:2]
     limit = GPU_WHOLE_FRAME if whole_frame is None else whole_frame
     can_compile = caps.compile and max(height, width) <= limit
@@ -196,6 +259,8 @@ def plan_inference(
                 compiled = trials[-1].passed
             else:
                 compiled = True
+            if not compiled:
+                release_compiled(built)
             net = built if compiled else model
     warning = _fallback_warning(trials, measure_half, autocast, measure_compile, compiled)
     plan = InferencePlan(net, autocast, compiled, tuple(trials), warning)

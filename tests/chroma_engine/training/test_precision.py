@@ -14,6 +14,16 @@ from chroma_engine.training import HALF_STEP, build_model, plan_inference
 from schemas import InferenceSpec
 
 CUDA = CAPABILITIES["cuda"]
+
+
+@pytest.fixture(autouse=True)
+def _own_compiled_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps its (faked) compiled models to itself."""
+    from chroma_engine.training import _precision
+
+    monkeypatch.setattr(_precision, "_REUSED", {})
+
+
 CPU = CAPABILITIES["cpu"]
 
 
@@ -176,3 +186,59 @@ def test_the_measurement_is_real_on_a_device_with_half_autocast() -> None:
     assert bf16.luma_max_abs_dy <= 1e-5  # and the scan's Y' comes through either way
     assert bf16.passed == (bf16.max_abs_drgb <= HALF_STEP)
     assert plan.autocast == next((t.autocast for t in plan.trials if t.passed), None)
+
+
+class Recorder(torch.nn.Module):
+    """What a faked ``torch.compile`` returns: the module it was given, counted."""
+
+    made = 0
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        Recorder.made += 1
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x)
+
+
+def _seeded(seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    model = build_model("small").eval()
+    with torch.no_grad():
+        model.head.weight.normal_(0, 0.2)
+    return model
+
+
+def test_a_compiled_model_is_reused_with_the_next_shots_weights(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from chroma_engine.training import restore_frame
+    from chroma_engine.training._precision import compile_reusing, release_compiled
+
+    monkeypatch.setattr(torch, "compile", Recorder)
+    monkeypatch.setattr(Recorder, "made", 0)
+    first, second = _seeded(1), _seeded(2)
+    frame = _frame(28, 36, seed=4)
+    a = compile_reusing(first, 28, 36, None)
+    busy = compile_reusing(second, 28, 36, None)  # the first is still rendering: a second compile
+    assert Recorder.made == 2 and busy is not a
+    release_compiled(a)
+    b = compile_reusing(second, 28, 36, None)
+    assert b is a and Recorder.made == 2  # no third compile: the free one took the second's weights
+    np.testing.assert_allclose(restore_frame(b, frame), restore_frame(second, frame), atol=1e-6)
+    assert compile_reusing(_seeded(3), 28, 40, None) is not a  # another frame size: its own
+    for module in (a, busy):
+        release_compiled(module)
+
+
+def test_a_plan_gives_its_compiled_model_back_when_closed(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(torch, "compile", Recorder)
+    frame = _frame(20, 24, seed=5)
+    caps = dataclasses.replace(CPU, compile=True)  # a compiling device, float32 only
+    plans = [plan_inference(_seeded(seed), AUTO, frame, caps=caps) for seed in (6, 7)]
+    assert all(p.compiled for p in plans) and plans[0].model is not plans[1].model
+    assert plans[0].trials[0].passed and plans[0].trials[0].max_abs_drgb <= 1e-5  # the same computation
+    plans[0].close()
+    again = plan_inference(_seeded(8), AUTO, frame, caps=caps)
+    assert again.model is plans[0].model and again.compiled
+    again.close()
+    plans[1].close()
