@@ -309,7 +309,14 @@ def bench_protocol(
         changes["matched_smoothness"] = tuned["chosen_smoothness"]
     if tuned["chosen_learning_rate"] is not None:
         changes["learning_rate"] = tuned["chosen_learning_rate"]
-    left = None if budget_s is None else max(0.0, budget_s - (time.perf_counter() - started))
+    spent = time.perf_counter() - started
+    left = None if budget_s is None else max(0.0, budget_s - spent)
+    if budget_s is not None and left is not None and left < budget_s * (1.0 - tune_share) / 2:
+        log(
+            f"the tune phase took {spent:.0f} s of the {budget_s:.0f} s budget: the test seeds get "
+            f"{left:.0f} s. Run the phases in separate calls (--tune, then --seeds test --smoothness S "
+            "--learning-rate LR with its choices) or give a larger --budget-s"
+        )
     return bench_quality(
         out_dir,
         dataclasses.replace(config, **changes),

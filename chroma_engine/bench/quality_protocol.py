@@ -11,6 +11,12 @@ of severe (the baselines, the start, the model, its ablations and the model trai
 extreme, 10 of each condition, then mild, in that order, until the budget (``quality.*``). It trains
 on the GPU and runs the CPU stages of 14 shots at a time.
 
+On one H100 with 16 cores a tune shot (48 frames 384x288: six matched LUTs, the start and four
+learning rates, 600 steps each) takes about 250 s, and the six tune shots run at once, so the tune
+phase alone needs about 260 s. Where one call is limited to 10 minutes, run the phases in two calls:
+``--tune`` (writes ``quality_tune.*`` with its choices), then ``--seeds test --smoothness S
+--learning-rate LR`` with those choices.
+
 ``--quick`` is the CPU smoke run (tiny frames, a few steps; the same code with ``--device cpu``),
 ``--seeds tune`` the protocol on the tune seeds (the only seeds anything may be chosen on), ``--tune``
 the tune phase alone. Each record is rewritten after every shot, so a run stopped early has written
