@@ -12,8 +12,8 @@ costs (each stage's time per shot plus the render stages' time per frame, scaled
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import schemas
+from chroma_engine.io import copy_file_atomic, durable_log
 
 from ._queue import JobQueue
 
@@ -109,7 +110,7 @@ def _link_media(source: Path, target: Path) -> None:
             try:
                 os.link(path, dest)
             except OSError:
-                shutil.copy2(path, dest)
+                copy_file_atomic(path, dest)
 
 
 def _in_reel(job: schemas.ShotJob, root: Path, shot: str) -> schemas.ShotJob:
@@ -139,20 +140,18 @@ def run_workers(root: Path, count: int, gpus: int, steps: int | None, logs: Path
     """Start ``count`` workers (GPU ``i`` each when ``gpus``) on the queue; seconds until all exited."""
     logs.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    running = []
-    for index in range(count):
-        env = dict(os.environ)
-        if gpus:
-            env["CUDA_VISIBLE_DEVICES"] = str(index)
-        else:  # the CPU: the cores shared out, so that the workers' math threads do not oversubscribe
-            env["CUDA_VISIBLE_DEVICES"] = ""
-            env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // count))
-        log = (logs / f"worker_{index}.log").open("w")
-        running.append((subprocess.Popen(_worker_command(root, steps), env=env, stdout=log, stderr=log), log))
-    codes = []
-    for proc, log in running:
-        codes.append(proc.wait())
-        log.close()
+    with contextlib.ExitStack() as stack:
+        running = []
+        for index in range(count):
+            env = dict(os.environ)
+            if gpus:
+                env["CUDA_VISIBLE_DEVICES"] = str(index)
+            else:  # the CPU: the cores shared out, so that the workers' math threads do not oversubscribe
+                env["CUDA_VISIBLE_DEVICES"] = ""
+                env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // count))
+            log = stack.enter_context(durable_log(logs / f"worker_{index}.log"))
+            running.append(subprocess.Popen(_worker_command(root, steps), env=env, stdout=log, stderr=log))
+        codes = [proc.wait() for proc in running]
     seconds = time.perf_counter() - started
     if any(codes):
         raise RuntimeError(f"a worker exited with {codes}; see {logs}")
