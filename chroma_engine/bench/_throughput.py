@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,54 @@ def end_to_end_fps(
         ordered=ordered,
     )
     return frames / (time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class AlternatingPasses:
+    """Best frames/s of EXR read+write alone (``x16 float`` / ``x16 half``) and of each end-to-end
+    layout over alternating passes, and every pass as measured."""
+
+    read_write: dict[str, float]
+    end_to_end: dict[str, float]
+    passes: list[dict[str, object]]
+
+
+def alternating_passes(
+    pattern: str,
+    work: Path,
+    frames: int,
+    device: str,
+    layouts: dict[str, tuple[object, str | None, int]],
+    repeats: int,
+) -> AlternatingPasses:
+    """EXR read+write alone (float and half) and end to end with each layout
+    (``name: (model, autocast, temporal radius)``; the model in one thread, 16 reader/encoder threads,
+    32 frames in flight), measured in alternation ``repeats`` times; host load drifts between runs, so
+    the best pass of each is what is compared."""
+    read_write: dict[str, float] = {}
+    end_to_end: dict[str, float] = {}
+    passes: list[dict[str, object]] = []
+    for rep in range(1, repeats + 1):
+        for half in (False, True):
+            key = f"x16 {'half' if half else 'float'}"
+            fps = io_only_fps(
+                pattern, work / f"rw_{rep}_{half}", frames, workers=16, colour=False, half=half, depth=32
+            )
+            read_write[key] = max(fps, read_write.get(key, 0.0))
+            passes.append({"pass": rep, "measure": f"read+write {key}", "fps": fps})
+        for key, (net, precision, radius) in layouts.items():
+            fps = end_to_end_fps(
+                net,
+                pattern,
+                work / f"e2e_{rep}_{len(passes)}",
+                frames,
+                device,
+                workers=16,
+                autocast=precision,
+                ordered=True,
+                depth=32,
+                temporal_radius=radius,
+            )
+            end_to_end[key] = max(fps, end_to_end.get(key, 0.0))
+            passes.append({"pass": rep, "measure": f"end to end {key}", "fps": fps})
+    return AlternatingPasses(read_write, end_to_end, passes)

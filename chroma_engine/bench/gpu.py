@@ -19,7 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from ._record import machine_info, write_result
-from ._throughput import end_to_end_fps, io_only_fps, model_alone_fps, write_test_sequence
+from ._throughput import (
+    alternating_passes,
+    end_to_end_fps,
+    io_only_fps,
+    model_alone_fps,
+    write_test_sequence,
+)
 
 
 def _time_to_quality(
@@ -251,32 +257,8 @@ def main(argv: list[str] | None = None) -> None:
         "compiled bf16, temporal 3 (half_precision + compile)": (compiled["bf16"], "bf16", 3),
         "compiled bf16, single frames": (compiled["bf16"], "bf16", 0),
     }
-    rw_by_workers: dict[str, float] = {}
-    e2e: dict[str, float] = {}
-    passes: list[dict[str, object]] = []
-    for rep in (1, 2, 3):
-        for half in (False, True):
-            key = f"x16 {'half' if half else 'float'}"
-            fps = io_only_fps(
-                pattern, work / f"rw_{rep}_{half}", frames, workers=16, colour=False, half=half, depth=32
-            )
-            rw_by_workers[key] = max(fps, rw_by_workers.get(key, 0.0))
-            passes.append({"pass": rep, "measure": f"read+write {key}", "fps": fps})
-        for key, (net, precision, radius) in layouts.items():
-            fps = end_to_end_fps(
-                net,
-                pattern,
-                work / f"e2e_{rep}_{len(passes)}",
-                frames,
-                device,
-                workers=16,
-                autocast=precision,
-                ordered=True,
-                depth=32,
-                temporal_radius=radius,
-            )
-            e2e[key] = max(fps, e2e.get(key, 0.0))
-            passes.append({"pass": rep, "measure": f"end to end {key}", "fps": fps})
+    measured = alternating_passes(pattern, work, frames, device, layouts, repeats=3)
+    rw_by_workers, e2e, passes = measured.read_write, measured.end_to_end, measured.passes
     io_fps = max(io_by_workers.values())
     rw_fps = max(rw_by_workers.values())
     best_e2e = max(e2e.values())

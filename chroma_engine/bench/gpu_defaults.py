@@ -21,7 +21,11 @@ import time
 from pathlib import Path
 
 from ._record import machine_info, write_result
-from ._throughput import end_to_end_fps, io_only_fps, model_alone_fps, write_test_sequence
+from ._throughput import (
+    alternating_passes,
+    model_alone_fps,
+    write_test_sequence,
+)
 
 #: Steps at which time to quality is scored (the last is replaced by ``--steps``).
 SCHEDULE = (1, 25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 4000)
@@ -75,31 +79,11 @@ def _inference(args: argparse.Namespace, model_path: str, device: str, width: in
         "job defaults, temporal 3": (plan.model, plan.autocast, 3),
         "float32 plain, temporal 3": (model, None, 3),
     }
-    best: dict[str, float] = {}
-    passes: list[dict[str, object]] = []
-    for rep in range(1, (2 if args.quick else args.passes) + 1):
-        for half in (False, True):
-            key = f"read+write x16 {'half' if half else 'float'}"
-            fps = io_only_fps(
-                pattern, work / f"rw_{rep}_{half}", frames, workers=16, colour=False, half=half, depth=32
-            )
-            best[key] = max(fps, best.get(key, 0.0))
-            passes.append({"pass": rep, "measure": key, "fps": fps})
-        for key, (net, precision, radius) in layouts.items():
-            fps = end_to_end_fps(
-                net,
-                pattern,
-                work / f"e2e_{rep}_{len(passes)}",
-                frames,
-                device,
-                workers=16,
-                autocast=precision,
-                ordered=True,
-                depth=32,
-                temporal_radius=radius,
-            )
-            best[key] = max(fps, best.get(key, 0.0))
-            passes.append({"pass": rep, "measure": f"end to end {key}", "fps": fps})
+    measured = alternating_passes(
+        pattern, work, frames, device, layouts, repeats=2 if args.quick else args.passes
+    )
+    best = {**{f"read+write {k}": v for k, v in measured.read_write.items()}, **measured.end_to_end}
+    passes = measured.passes
     read_write = max(v for k, v in best.items() if k.startswith("read+write"))
     held = getattr(args, "held_frames", None)
     quality = {}
