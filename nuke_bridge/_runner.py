@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+from chroma_engine.io import free_path
 from schemas import SchemaModel
 
 from ._errors import NukeBridgeError
@@ -121,12 +122,7 @@ def parse_line(line: str) -> NukeEvent:
 
 def next_free_path(folder: Path, stem: str, suffix: str) -> Path:
     """``folder/stem.suffix``, or ``stem.2.suffix``, ``stem.3.suffix`` ... whichever does not exist yet."""
-    candidate = folder / f"{stem}{suffix}"
-    counter = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}.{counter}{suffix}"
-        counter += 1
-    return candidate
+    return free_path(folder, stem, suffix, separator=".")
 
 
 def check_outputs(paths: Sequence[str | os.PathLike[str]]) -> list[str]:

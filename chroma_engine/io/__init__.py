@@ -31,11 +31,13 @@ from ._versions import (
     MANIFEST_NAME,
     VersionPick,
     existing_versions,
+    free_path,
     newest_complete_version,
     next_version_dir,
 )
 
 __all__ = [
+    "free_path",
     "MANIFEST_NAME",
     "ResolvedSequence",
     "SequenceScan",

@@ -90,3 +90,15 @@ def newest_complete_version(
             return VersionPick(folder, tuple(reversed(partial)))
         partial.append(folder)
     return VersionPick(None, tuple(reversed(partial)))
+
+
+def free_path(folder: str | os.PathLike[str], stem: str, suffix: str, separator: str = "_") -> Path:
+    """``folder/<stem><suffix>``, or ``<stem><separator>2<suffix>``, ``...3...`` when taken: a name no
+    earlier file has (earlier logs and scripts are kept)."""
+    base = Path(folder)
+    candidate = base / f"{stem}{suffix}"
+    number = 2
+    while candidate.exists():
+        candidate = base / f"{stem}{separator}{number}{suffix}"
+        number += 1
+    return candidate

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from ..io import free_path
 from ._verbosity import Verbosity, verbosity
 
 #: The project's loggers: the CLI sets their level (``set_verbosity``), run logs lower it to INFO.
@@ -203,10 +204,4 @@ def run_log(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def free_log_path(folder: str | os.PathLike[str], stem: str) -> Path:
     """``folder/<stem>.log``, or ``<stem>_2.log``, ``_3``... when taken (earlier logs are kept)."""
-    base = Path(folder)
-    candidate = base / f"{stem}.log"
-    number = 2
-    while candidate.exists():
-        candidate = base / f"{stem}_{number}.log"
-        number += 1
-    return candidate
+    return free_path(folder, stem, ".log")
