@@ -12,8 +12,11 @@ Writes ``gpu.json`` and ``gpu.md``. ``--quick`` shrinks everything so the script
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,49 @@ from ._throughput import (
     model_alone_fps,
     write_test_sequence,
 )
+
+T = TypeVar("T")
+
+
+class _PhaseClock:
+    """Wall seconds of named phases, in order."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, name: str, work: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        out = work()
+        self.seconds[name] = round(time.perf_counter() - started, 3)
+        return out
+
+    def total(self) -> float:
+        return float(sum(self.seconds.values()))
+
+
+class _LogTimes(logging.Handler):
+    """The engine's log lines while it is installed, each with its seconds since installation: where
+    the time of a training call goes (the start fit logs its least-squares fit, blur search and refit)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self.t0 = time.perf_counter()
+        self.logger = logging.getLogger("chroma_engine")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{time.perf_counter() - self.t0:7.2f}s {record.getMessage()}")
+
+    def __enter__(self) -> _LogTimes:
+        self.level = self.logger.level
+        self.logger.addHandler(self)
+        if self.logger.getEffectiveLevel() > logging.INFO:
+            self.logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self.level)
 
 
 def _time_to_quality(
@@ -63,27 +109,31 @@ def _time_to_quality(
             )
         }
     )
-    prep_started = time.perf_counter()
+    phases = _PhaseClock()
     ctx = ShotContext.from_job(job)
-    curation = run_curation(ctx, count=4)
-    alignment = run_alignment(ctx, curation)
+    curation = phases.time("curation", lambda: run_curation(ctx, count=4))
+    alignment = phases.time("alignment", lambda: run_alignment(ctx, curation))
     frames = [*curation.training_frames, curation.preview_frame]
-    loaded = load_pairs(ctx, curation, alignment, frames)
+    loaded = phases.time("load pairs", lambda: load_pairs(ctx, curation, alignment, frames))
     inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as stage 3/4
-    pairs = reference_pairs(ctx, loaded, inputs)
-    prep_seconds = time.perf_counter() - prep_started
+    pairs = phases.time("reference pairs (temporal input)", lambda: reference_pairs(ctx, loaded, inputs))
+    prep_seconds = phases.total()
     held = [f for f in job.media.source.frames if f not in curation.training_frames][::3][:3]
     truths = {f: ctx.truth.read(f) for f in held}  # type: ignore[union-attr]
     sources = {f: inputs(f) for f in held}
     curve, train_seconds, steps_done = [], 0.0, 0
+    first_call: dict[str, object] = {}
     folder = out / "train"
     result = None
     stops = sorted({s for s in schedule if 0 < s < total_steps} | {total_steps}) if schedule else []
     while steps_done < total_steps:
         steps_done = stops.pop(0) if stops else min(total_steps, steps_done + chunk)
         started = time.perf_counter()
-        result = train(job, pairs[:-1], pairs[-1], folder, steps=steps_done, device=device, resume=True)
+        with _LogTimes() if not curve else contextlib.nullcontext() as lines:  # the first call's phases
+            result = train(job, pairs[:-1], pairs[-1], folder, steps=steps_done, device=device, resume=True)
         train_seconds += time.perf_counter() - started
+        if lines is not None:
+            first_call = {"seconds": time.perf_counter() - started, "log": lines.lines}
         model = result.model if hasattr(result, "model") else None
         if model is None:
             from ..training import load_model
@@ -119,6 +169,8 @@ def _time_to_quality(
         "ml_over_lut": final / lut_de if lut_de else float("nan"),
         "time_to_within_5pct_s": reached["train_seconds"],
         "prep_seconds": prep_seconds,
+        "prep_phases": phases.seconds,
+        "first_training_call": first_call,
         "held_frames": held,
         "steps_to_within_5pct": reached["steps"],
         "curve": curve,

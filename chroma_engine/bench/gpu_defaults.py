@@ -146,6 +146,11 @@ def main(argv: list[str] | None = None) -> None:
                 "preparation before training (s: curation, alignment, pairs, temporal input)",
                 ttq["prep_seconds"],
             ],
+            *[[f"  of which {k} (s)", v] for k, v in ttq["prep_phases"].items()],
+            [
+                f"first training call (s: start fit, {ttq['curve'][0]['steps']} step(s), exports, preview)",
+                ttq["first_training_call"]["seconds"],
+            ],
             ["final held-out dE00 (ML)", ttq["final_heldout_de00"]],
             ["held-out dE00 of the MatchGrade LUT", ttq["lut_heldout_de00"]],
             ["training steps/s", ttq["steps_per_second"]],

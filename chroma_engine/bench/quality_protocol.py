@@ -57,6 +57,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--severity", action="append", choices=("mild", "severe", "extreme"))
     parser.add_argument("--condition", action="append", choices=(*CONDITIONS, *REFERENCE_CONDITIONS))
     parser.add_argument("--no-conditions", action="store_true")
+    parser.add_argument(
+        "--conditions-only", action="store_true", help="the conditions' shots alone, no severity's own"
+    )
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument("--condition-seeds", type=int, default=None, help="test seeds per condition")
     parser.add_argument("--no-oracle", action="store_true")
@@ -82,6 +85,8 @@ def config_from(args: argparse.Namespace) -> ProtocolConfig:
         changes["conditions"] = tuple(args.condition)
     if args.no_conditions:
         changes["conditions"] = ()
+    if args.conditions_only:
+        changes["severities"] = ()
     if args.no_ablations:
         changes["ablations"] = False
     if args.condition_seeds is not None:

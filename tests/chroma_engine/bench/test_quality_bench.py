@@ -143,3 +143,13 @@ def test_paired_bootstrap_interval_of_a_ratio_of_means() -> None:
     ratio = ratio_of_means([1.0, 1.2, 0.9, 1.1], [2.0, 2.1, 1.9, 2.3])
     assert ratio.value == pytest.approx(4.2 / 8.3) and ratio.low < ratio.value < ratio.high < 0.6
     assert ratio_of_means([1.0, 1.2, 0.9, 1.1], [2.0, 2.1, 1.9, 2.3]) == ratio  # fixed generator
+
+
+def test_conditions_only_plans_the_conditions_shots_alone() -> None:
+    from chroma_engine.bench.quality_protocol import config_from, parse_args
+
+    config = config_from(parse_args(["--conditions-only", "--condition-seeds", "2"]))
+    shots = config.plan()
+    assert config.severities == () and len(shots) == 2 * len({*CONDITIONS, *REFERENCE_CONDITIONS})
+    assert all(s.group in {*CONDITIONS, *REFERENCE_CONDITIONS} and s.severity == "severe" for s in shots)
+    assert {s.seed for s in shots} == set(TEST_SEEDS[:2])

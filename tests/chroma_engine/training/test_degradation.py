@@ -6,7 +6,9 @@ import dataclasses
 
 import cv2
 import numpy as np
+import pytest
 import torch
+import torch.nn.functional as F  # noqa: N812
 
 from chroma_engine.colour import rgb_to_ycbcr
 from chroma_engine.training import TrainingPair, blown_highlights, build_model, ground_truth
@@ -145,7 +147,8 @@ def test_a_sample_leaves_blown_pixels_and_a_margin_out_of_its_weights() -> None:
     assert weights.sum() == weights.size - (4 + 2 * margin) ** 2
 
 
-def test_the_lut_lookup_is_the_models_lut_chroma_with_its_gradient() -> None:
+@pytest.mark.parametrize("pool", [1, 2, 4])
+def test_the_lut_lookup_is_the_models_lut_chroma_with_its_gradient(pool: int) -> None:
     torch.manual_seed(2)
     model = build_model("small")
     with torch.no_grad():
@@ -154,9 +157,11 @@ def test_the_lut_lookup_is_the_models_lut_chroma_with_its_gradient() -> None:
     xn = torch.rand(1, 3, 20, 28) * 2.2 - 1.1  # past both ends of the LUT: border nodes
     xn[0, :, 0, :3] = torch.tensor([-1.0, 1.0, 0.0])[:, None]  # exactly on the first and last nodes
     target = torch.rand(1, 2, 20, 28)
-    lookup = LutLookup(model, xn.clamp(-1.0, 1.0))
+    target = F.avg_pool2d(target, pool)
+    lookup = LutLookup(model, xn.clamp(-1.0, 1.0), pool)
+    assert lookup.entries <= 8 * 20 * 28
     grads = []
-    for predict in (lambda: model.lut_chroma(xn.clamp(-1.0, 1.0)), lambda: lookup(model.lut)):
+    for predict in (lambda: F.avg_pool2d(model.lut_chroma(xn.clamp(-1.0, 1.0)), pool), lambda: lookup(model.lut)):
         model.lut.grad = None
         out = predict()
         ((out - target) ** 2).sum().backward()
