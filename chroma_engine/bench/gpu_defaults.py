@@ -78,6 +78,7 @@ def _inference(args: argparse.Namespace, model_path: str, device: str, width: in
     layouts = {
         "job defaults, temporal 3": (plan.model, plan.autocast, 3),
         "float32 plain, temporal 3": (model, None, 3),
+        "job defaults, single frames": (plan.model, plan.autocast, 0),  # what the temporal mean costs
     }
     measured = alternating_passes(
         pattern, work, frames, device, layouts, repeats=2 if args.quick else args.passes

@@ -17,9 +17,10 @@ def test_inference_record_with_the_job_defaults(tmp_path) -> None:  # type: igno
         "read+write x16 half",
         "job defaults, temporal 3",
         "float32 plain, temporal 3",
+        "job defaults, single frames",
     }
     assert inference["end_to_end_over_read_write"] == (
         inference["best_fps"]["job defaults, temporal 3"] / inference["read_write_fps"]
     )
-    assert len(inference["passes"]) == 8 and record["targets"]["model_alone_fps"] == 110.0
+    assert len(inference["passes"]) == 10 and record["targets"]["model_alone_fps"] == 110.0
     assert "| inference auto chose" in (tmp_path / "gpu_defaults.md").read_text()
