@@ -68,14 +68,18 @@ def pool_factor(width: int) -> int:
     return max(1, math.ceil(width / WORK_WIDTH))
 
 
+def _kernel(sigma: float, like: torch.Tensor) -> tuple[torch.Tensor, int]:
+    radius = int(math.ceil(3 * sigma))
+    x = torch.arange(-radius, radius + 1, dtype=like.dtype, device=like.device)
+    k = torch.exp(-(x**2) / (2 * sigma * sigma))
+    return k / k.sum(), radius
+
+
 def gaussian_blur(t: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of an NxCxHxW tensor (replicate borders); sigma 0 = unchanged."""
     if sigma <= 0:
         return t
-    radius = int(math.ceil(3 * sigma))
-    x = torch.arange(-radius, radius + 1, dtype=t.dtype, device=t.device)
-    k = torch.exp(-(x**2) / (2 * sigma * sigma))
-    k = k / k.sum()
+    k, radius = _kernel(sigma, t)
     c = t.shape[1]
     t = F.conv2d(
         F.pad(t, [radius, radius, 0, 0], mode="replicate"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c
@@ -83,6 +87,28 @@ def gaussian_blur(t: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(
         F.pad(t, [0, 0, radius, radius], mode="replicate"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c
     )
+
+
+def gaussian_blur_adjoint(t: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The transpose of ``gaussian_blur`` applied to ``t``: what a gradient at the blur's output is at
+    its input (the replicated border pixels hand their share back to the edge pixel)."""
+    if sigma <= 0:
+        return t
+    k, radius = _kernel(sigma, t)
+    c = t.shape[1]
+    t = F.conv_transpose2d(t, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)  # rows: H + 2R
+    t = _fold(t, radius, dim=2)
+    t = F.conv_transpose2d(t, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)  # columns: W + 2R
+    return _fold(t, radius, dim=3)
+
+
+def _fold(t: torch.Tensor, radius: int, dim: int) -> torch.Tensor:
+    """A gradient over the replicate-padded axis ``dim`` back onto the unpadded one."""
+    size = t.shape[dim] - 2 * radius
+    inner = t.narrow(dim, radius, size).clone()
+    inner.narrow(dim, 0, 1).add_(t.narrow(dim, 0, radius).sum(dim, keepdim=True))
+    inner.narrow(dim, size - 1, 1).add_(t.narrow(dim, radius + size, radius).sum(dim, keepdim=True))
+    return inner
 
 
 def sample_step(k: int) -> int:
@@ -226,6 +252,11 @@ class LutLookup:
         table = lut.reshape(lut.shape[1], -1)
         return _Linear.apply(table, self.matrix, self.transposed).reshape(self.shape)
 
+    def adjoint(self, grad: torch.Tensor) -> torch.Tensor:
+        """The table's gradient (2 x n**3) from one at the output (1 x 2 x h/pool x w/pool)."""
+        flat = grad.reshape(grad.shape[1], -1)
+        return torch.sparse.mm(self.transposed, flat.t().contiguous()).t()
+
 
 def _second_differences(table: torch.Tensor) -> torch.Tensor:
     """Sum of squared second differences along the LUT's three axes: the prior ``matchgrade`` builds as a
@@ -236,6 +267,28 @@ def _second_differences(table: torch.Tensor) -> torch.Tensor:
         a, b, c = table.narrow(dim, 0, n), table.narrow(dim, 1, n), table.narrow(dim, 2, n)
         total = total + ((a - 2 * b + c) ** 2).sum()
     return total
+
+
+def refit_cost(
+    lut: torch.Tensor, samples: list[Sample], weights: list[torch.Tensor], sigma: float, count: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The refit's cost at ``lut`` and its gradient, the data term's worked out by hand: the blurred
+    prediction's weighted residual goes back through the blur's transpose and the lookup's (no autograd
+    graph over the frames; the prior's gradient on the small table comes from autograd)."""
+    with torch.enable_grad():
+        table = lut.detach().requires_grad_(True)
+        prior = _second_differences(table) * PRIOR
+        (grad,) = torch.autograd.grad(prior, table)
+    loss = prior.detach()
+    with torch.no_grad():
+        for s, w in zip(samples, weights, strict=True):
+            lookup: LutLookup = s.lookup
+            residual = gaussian_blur(lookup(table), sigma) - s.target
+            weighted = residual * w
+            loss = loss + (weighted * residual).sum() / count
+            back = gaussian_blur_adjoint(weighted * (2.0 / count), sigma)
+            grad = grad + lookup.adjoint(back).reshape(grad.shape)
+    return loss, grad
 
 
 def estimate_blur(model: ChromaNet, samples: list[Sample]) -> float:
@@ -297,14 +350,9 @@ def fit_blur_consistent(
         nonlocal evaluations
         evaluations += 1
         lines.update(evaluations)
-        optimizer.zero_grad()
-        loss = _second_differences(model.lut) * PRIOR
-        for s, w in zip(samples, weights, strict=True):
-            loss = loss + (((gaussian_blur(s.predict(model), sigma) - s.target) ** 2) * w).sum() / count
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss, model.lut.grad = refit_cost(model.lut.detach(), samples, weights, sigma, count)
         return loss
 
-    with torch.enable_grad():
-        optimizer.step(closure)  # type: ignore[no-untyped-call]
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
     lines.logger.info("refit stopped after %d of at most %d evaluations", evaluations, max_eval)
     return sigma * samples[0].k

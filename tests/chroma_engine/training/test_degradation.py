@@ -14,12 +14,16 @@ from chroma_engine.colour import rgb_to_ycbcr
 from chroma_engine.training import TrainingPair, blown_highlights, build_model, ground_truth
 from chroma_engine.training._degradation import (
     BLOWN_MARGIN,
+    PRIOR,
     LutLookup,
     Sample,
     estimate_blur,
     fit_blur_consistent,
+    _second_differences,
     gaussian_blur,
+    gaussian_blur_adjoint,
     pool_factor,
+    refit_cost,
 )
 from chroma_engine.training._start import init_global_lut
 from chroma_engine.training._truth import flat_mask
@@ -170,3 +174,36 @@ def test_the_lut_lookup_is_the_models_lut_chroma_with_its_gradient(pool: int) ->
     torch.testing.assert_close(got, ref, atol=1e-6, rtol=0)
     torch.testing.assert_close(got_grad, ref_grad, atol=1e-5, rtol=1e-5)
     assert float(ref_grad.abs().sum()) > 0
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.0, 2.5])
+def test_the_blur_adjoint_is_its_transpose(sigma: float) -> None:
+    torch.manual_seed(3)
+    x, y = torch.rand(1, 2, 17, 23, dtype=torch.float64), torch.rand(1, 2, 17, 23, dtype=torch.float64)
+    left = float((gaussian_blur(x, sigma) * y).sum())
+    right = float((x * gaussian_blur_adjoint(y, sigma)).sum())
+    assert left == pytest.approx(right, rel=1e-12)
+
+
+def test_the_refit_cost_gradient_is_autograds() -> None:
+    """The hand-made gradient of the refit's cost equals autograd's through the blur and the lookup,
+    also where the weights reach the frame's edge (the blur's replicated border)."""
+    torch.manual_seed(4)
+    model = build_model("small")
+    pairs = [_pair(5, 2.0, size=(64, 96)), _pair(6, 2.0, size=(64, 96))]
+    samples = [Sample(p, p.mask, torch.device("cpu")) for p in pairs]
+    for sample in samples:
+        sample.bind(model)
+    with torch.no_grad():
+        model.lut.normal_(0.0, 0.2)
+    sigma = 1.5
+    weights = [torch.rand(1, 1, *s.target.shape[2:]) for s in samples]  # non-zero up to the edges
+    count = float(sum(float(w.sum()) for w in weights))
+    loss, grad = refit_cost(model.lut.detach(), samples, weights, sigma, count)
+    lut = model.lut.detach().clone().requires_grad_(True)
+    ref = _second_differences(lut) * PRIOR
+    for s, w in zip(samples, weights):
+        ref = ref + (((gaussian_blur(s.lookup(lut), sigma) - s.target) ** 2) * w).sum() / count
+    ref.backward()
+    assert float(loss) == pytest.approx(float(ref.detach()), rel=1e-5)
+    torch.testing.assert_close(grad, lut.grad, atol=1e-7, rtol=1e-4)
