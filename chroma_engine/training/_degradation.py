@@ -52,7 +52,7 @@ SIGMAS: tuple[float, ...] = tuple(float(s) for s in np.arange(0.0, 12.01, 0.5))
 #: synthetic shots (docs/experiments.md).
 PRIOR = 3e-4
 #: L-BFGS iterations: the refit has not converged at 60; 400 scored best of 60 / 200 / 400 on four
-#: synthetic shots (800 was no better). About 0.1 s an iteration at 384x288 on a 2-core CPU.
+#: synthetic shots (800 was no better). About 0.06 s an evaluation of 4 pairs at 768x584 on a 2-core CPU.
 ITERATIONS = 400
 #: Full-resolution pixels around the reference's blown highlights (``blown_highlights``) left out of
 #: the cost too: the reference's softness spreads the clip's loss of colour into them, while a wider
