@@ -224,13 +224,14 @@ class LutLookup:
                     w = (frac[2] if db else 1 - frac[2]) * (frac[1] if dg else 1 - frac[1])
                     index.append(node.reshape(-1))
                     weight.append((w * (frac[0] if dr else 1 - frac[0])).reshape(-1))
-        device = xn.device
+        # Sparse products run on CPU and CUDA; elsewhere (MPS) the table goes to the CPU and back.
+        device = xn.device if xn.device.type in ("cpu", "cuda") else torch.device("cpu")
         yy = torch.arange(height, device=device) // pool
         xx = torch.arange(width, device=device) // pool
         pixel = (yy[:, None] * (width // pool) + xx[None, :]).reshape(-1)  # the pooled pixel of each
         rows = pixel[:, None].expand(-1, 8).reshape(-1)
-        cols = torch.stack(index, 1).reshape(-1)
-        values = torch.stack(weight, 1).reshape(-1) / float(pool * pool)
+        cols = torch.stack(index, 1).reshape(-1).to(device)
+        values = torch.stack(weight, 1).reshape(-1).to(device) / float(pool * pool)
         shape = ((height // pool) * (width // pool), n**3)
         with warnings.catch_warnings():  # the sparse layouts' "beta" notice
             warnings.simplefilter("ignore", UserWarning)
@@ -249,13 +250,13 @@ class LutLookup:
 
     def __call__(self, lut: torch.Tensor) -> torch.Tensor:
         """CbCr (1 x 2 x h/pool x w/pool) of the image through ``lut`` (1 x 2 x n x n x n)."""
-        table = lut.reshape(lut.shape[1], -1)
-        return _Linear.apply(table, self.matrix, self.transposed).reshape(self.shape)
+        table = lut.reshape(lut.shape[1], -1).to(self.matrix.device)
+        return _Linear.apply(table, self.matrix, self.transposed).reshape(self.shape).to(lut.device)
 
     def adjoint(self, grad: torch.Tensor) -> torch.Tensor:
         """The table's gradient (2 x n**3) from one at the output (1 x 2 x h/pool x w/pool)."""
-        flat = grad.reshape(grad.shape[1], -1)
-        return torch.sparse.mm(self.transposed, flat.t().contiguous()).t()
+        flat = grad.reshape(grad.shape[1], -1).to(self.matrix.device)
+        return torch.sparse.mm(self.transposed, flat.t().contiguous()).t().to(grad.device)
 
 
 def _second_differences(table: torch.Tensor) -> torch.Tensor:
