@@ -16,6 +16,20 @@ def _write_once(path: Path, text: str, created: list[Path]) -> None:
         created.append(path)
 
 
+def _make_folder(folder: Path, created: list[Path]) -> None:
+    """Create ``folder`` unless it exists; another process (a second watch worker) may create it at the
+    same moment, which is no error."""
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        if not folder.is_dir():
+            raise StageError(f"{folder}: exists and is not a folder", hint="move the file away") from None
+        return
+    created.append(folder)
+
+
 def init_project(root: str | os.PathLike[str]) -> list[Path]:
     """Create the layout under ``root``; existing files are kept. Returns the paths created."""
     base = Path(root)
@@ -23,17 +37,11 @@ def init_project(root: str | os.PathLike[str]) -> list[Path]:
         raise StageError(f"{base}: exists and is not a folder", hint="choose another project folder")
     created: list[Path] = []
     for stage in STAGE_FOLDERS:
-        qc = base / "pipeline" / stage.folder / "QC"
-        if not qc.is_dir():
-            qc.mkdir(parents=True)
-            created.append(qc)
+        _make_folder(base / "pipeline" / stage.folder / "QC", created)
         _write_once(base / "pipeline" / stage.folder / "README.md", stage_readme(stage), created)
     _write_once(base / "pipeline" / "README.md", pipeline_readme(), created)
     for extra in EXTRA_FOLDERS:
-        folder = base / extra
-        if not folder.is_dir():
-            folder.mkdir(parents=True)
-            created.append(folder)
+        _make_folder(base / extra, created)
     _write_once(base / "notes" / "experiments.md", EXPERIMENTS_HEADER, created)
     return created
 

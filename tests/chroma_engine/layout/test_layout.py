@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from chroma_engine import StageError
 from chroma_engine.layout import STAGE_FOLDERS, init_project, pipeline_readme, stage_dir, stage_readme
 from chroma_recovery.cli import app
 
@@ -49,3 +51,27 @@ def test_cli_init(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init", str(tmp_path / "p")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "p" / "pipeline" / "05_matchgrade_render" / "QC").is_dir()
+
+
+def test_a_folder_another_worker_creates_meanwhile_is_no_error(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two watch workers completing the layout at once: the folder appears between the check and the
+    mkdir of one of them (seen as a FileExistsError that failed a job)."""
+    (tmp_path / "nuke_base").mkdir()
+    real = Path.is_dir
+    fooled: list[Path] = []
+
+    def is_dir_once_wrong(self: Path) -> bool:
+        if self.name == "nuke_base" and not fooled:
+            fooled.append(self)
+            return False  # the other worker has not made it yet ... when this one looked
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir_once_wrong)
+    created = init_project(tmp_path)
+    assert fooled and tmp_path / "nuke_base" not in created and (tmp_path / "jobs" / "failed").is_dir()
+
+
+def test_a_file_where_a_layout_folder_goes_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "nuke_base").write_text("not a folder")
+    with pytest.raises(StageError, match="nuke_base"):
+        init_project(tmp_path)
