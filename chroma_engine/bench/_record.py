@@ -6,10 +6,33 @@ import datetime as _dt
 import json
 import os
 import platform
+import resource
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..io import write_text_atomic
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far (every thread), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class PhaseClock:
+    """Wall and CPU seconds per phase, each phase ending at its ``lap``."""
+
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
+    _wall: float = field(default_factory=time.perf_counter)
+    _cpu: float = field(default_factory=cpu_seconds)
+
+    def lap(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        self.phases[name] = {"wall_s": round(wall - self._wall, 3), "cpu_s": round(cpu - self._cpu, 3)}
+        self._wall, self._cpu = wall, cpu
 
 
 def machine_info() -> dict[str, object]:

@@ -8,11 +8,8 @@ with a ``ModelRecipe``; the training pairs are stage 3's ``reference_pairs``.
 from __future__ import annotations
 
 import io
-import resource
 import tempfile
-import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +18,7 @@ import numpy as np
 import schemas
 
 from ._protocol import Method, ProtocolConfig, ShotSpec
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process so far (every thread), user + system."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-@dataclass
-class _Clock:
-    """Wall and CPU seconds per phase of one shot."""
-
-    phases: dict[str, dict[str, float]] = field(default_factory=dict)
-    _wall: float = field(default_factory=time.perf_counter)
-    _cpu: float = field(default_factory=cpu_seconds)
-
-    def lap(self, name: str) -> None:
-        wall, cpu = time.perf_counter(), cpu_seconds()
-        self.phases[name] = {"wall_s": round(wall - self._wall, 3), "cpu_s": round(cpu - self._cpu, 3)}
-        self._wall, self._cpu = wall, cpu
+from ._record import PhaseClock
 
 
 def _prepare_job(spec: ShotSpec, config: ProtocolConfig, root: Path):  # type: ignore[no-untyped-def]
@@ -199,7 +177,7 @@ def _written_grain(shot: _Shot, frame: int, restored: np.ndarray) -> float:
 def evaluate_shot(spec: ShotSpec, config: ProtocolConfig, work: Path) -> dict[str, Any]:
     """Run every method of ``config.methods(spec)`` on one synthetic shot; never raises (a failure is
     recorded with its traceback)."""
-    clock = _Clock()
+    clock = PhaseClock()
     record: dict[str, Any] = {"shot": spec.name, "group": spec.group, "severity": spec.severity}
     record["seed"] = spec.seed
     try:

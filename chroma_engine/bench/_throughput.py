@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def alternating_passes(
     work: Path,
     frames: int,
     device: str,
-    layouts: dict[str, tuple[object, str | None, int]],
+    layouts: Mapping[str, tuple[object, str | None, int]],
     repeats: int,
 ) -> AlternatingPasses:
     """EXR read+write alone (float and half) and end to end with each layout

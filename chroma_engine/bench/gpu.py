@@ -15,13 +15,13 @@ import argparse
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ._record import machine_info, write_result
+from ..logs import project_levels
+from ._record import PhaseClock, machine_info, write_result
 from ._throughput import (
     alternating_passes,
     end_to_end_fps,
@@ -30,48 +30,31 @@ from ._throughput import (
     write_test_sequence,
 )
 
-T = TypeVar("T")
 
-
-class _PhaseClock:
-    """Wall seconds of named phases, in order."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def time(self, name: str, work: Callable[[], T]) -> T:
-        started = time.perf_counter()
-        out = work()
-        self.seconds[name] = round(time.perf_counter() - started, 3)
-        return out
-
-    def total(self) -> float:
-        return float(sum(self.seconds.values()))
-
-
-class _LogTimes(logging.Handler):
-    """The engine's log lines while it is installed, each with its seconds since installation: where
-    the time of a training call goes (the start fit logs its least-squares fit, blur search and refit)."""
+class _Lines(logging.Handler):
+    """Collects the messages it is given, each with its seconds since the handler was made."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.lines: list[str] = []
         self.t0 = time.perf_counter()
-        self.logger = logging.getLogger("chroma_engine")
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(f"{time.perf_counter() - self.t0:7.2f}s {record.getMessage()}")
 
-    def __enter__(self) -> _LogTimes:
-        self.level = self.logger.level
-        self.logger.addHandler(self)
-        if self.logger.getEffectiveLevel() > logging.INFO:
-            self.logger.setLevel(logging.INFO)
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.logger.removeHandler(self)
-        self.logger.setLevel(self.level)
+@contextlib.contextmanager
+def _log_times() -> Iterator[list[str]]:
+    """The engine's log lines within the block, with their times: where a training call's time goes
+    (the start fit logs its least-squares fit, blur search and refit)."""
+    handler = _Lines()
+    logger = logging.getLogger("chroma_engine")
+    logger.addHandler(handler)
+    try:
+        with project_levels(logging.INFO):
+            yield handler.lines
+    finally:
+        logger.removeHandler(handler)
 
 
 def _time_to_quality(
@@ -109,19 +92,25 @@ def _time_to_quality(
             )
         }
     )
-    phases = _PhaseClock()
+    clock = PhaseClock()
     ctx = ShotContext.from_job(job)
-    curation = phases.time("curation", lambda: run_curation(ctx, count=4))
-    alignment = phases.time("alignment", lambda: run_alignment(ctx, curation))
+    curation = run_curation(ctx, count=4)
+    clock.lap("curation")
+    alignment = run_alignment(ctx, curation)
+    clock.lap("alignment")
     frames = [*curation.training_frames, curation.preview_frame]
-    loaded = phases.time("load pairs", lambda: load_pairs(ctx, curation, alignment, frames))
+    loaded = load_pairs(ctx, curation, alignment, frames)
+    clock.lap("load pairs")
     inputs = model_input(ctx, known={p.frame: p.source for p in loaded})  # as stage 3/4
-    pairs = phases.time("reference pairs (temporal input)", lambda: reference_pairs(ctx, loaded, inputs))
-    prep_seconds = phases.total()
+    pairs = reference_pairs(ctx, loaded, inputs)
+    clock.lap("reference pairs (temporal input)")
+    phases = {name: lap["wall_s"] for name, lap in clock.phases.items()}
+    prep_seconds = float(sum(phases.values()))
     held = [f for f in job.media.source.frames if f not in curation.training_frames][::3][:3]
     truths = {f: ctx.truth.read(f) for f in held}  # type: ignore[union-attr]
     sources = {f: inputs(f) for f in held}
-    curve, train_seconds, steps_done = [], 0.0, 0
+    curve: list[dict[str, float]] = []
+    train_seconds, steps_done = 0.0, 0
     first_call: dict[str, object] = {}
     folder = out / "train"
     result = None
@@ -129,11 +118,11 @@ def _time_to_quality(
     while steps_done < total_steps:
         steps_done = stops.pop(0) if stops else min(total_steps, steps_done + chunk)
         started = time.perf_counter()
-        with _LogTimes() if not curve else contextlib.nullcontext() as lines:  # the first call's phases
+        with _log_times() if not curve else contextlib.nullcontext() as lines:  # the first call's phases
             result = train(job, pairs[:-1], pairs[-1], folder, steps=steps_done, device=device, resume=True)
         train_seconds += time.perf_counter() - started
         if lines is not None:
-            first_call = {"seconds": time.perf_counter() - started, "log": lines.lines}
+            first_call = {"seconds": time.perf_counter() - started, "log": lines}
         model = result.model if hasattr(result, "model") else None
         if model is None:
             from ..training import load_model
@@ -169,7 +158,7 @@ def _time_to_quality(
         "ml_over_lut": final / lut_de if lut_de else float("nan"),
         "time_to_within_5pct_s": reached["train_seconds"],
         "prep_seconds": prep_seconds,
-        "prep_phases": phases.seconds,
+        "prep_phases": phases,
         "first_training_call": first_call,
         "held_frames": held,
         "steps_to_within_5pct": reached["steps"],

@@ -20,6 +20,7 @@ from ._lines import (
     is_terminal,
     line_handler,
     log_context,
+    project_levels,
     run_log,
     timestamp,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "line_handler",
     "log_context",
     "progress_bars",
+    "project_levels",
     "run_log",
     "set_verbosity",
     "stage_log",

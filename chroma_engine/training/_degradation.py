@@ -176,6 +176,11 @@ class Sample:
         return torch.from_numpy(keep.astype(np.float32))[None, None].to(self.x.device)
 
 
+def _product(matrix: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """``rows`` (C x N) through the sparse ``matrix`` (P x N): C x P."""
+    return torch.sparse.mm(matrix, rows.t().contiguous()).t()
+
+
 class _Linear(torch.autograd.Function):
     """``table`` (C x N) through a fixed sparse ``matrix`` (P x N): C x P; the gradient goes back
     through its precomputed transpose (N x P), so neither direction scatters or sorts per call."""
@@ -183,11 +188,11 @@ class _Linear(torch.autograd.Function):
     @staticmethod
     def forward(ctx, table: torch.Tensor, matrix: torch.Tensor, transposed: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         ctx.transposed = transposed
-        return torch.sparse.mm(matrix, table.t().contiguous()).t()
+        return _product(matrix, table)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:  # type: ignore[override]
-        return torch.sparse.mm(ctx.transposed, grad.t().contiguous()).t(), None, None
+        return _product(ctx.transposed, grad), None, None
 
 
 class LutLookup:
@@ -256,7 +261,7 @@ class LutLookup:
     def adjoint(self, grad: torch.Tensor) -> torch.Tensor:
         """The table's gradient (2 x n**3) from one at the output (1 x 2 x h/pool x w/pool)."""
         flat = grad.reshape(grad.shape[1], -1).to(self.matrix.device)
-        return torch.sparse.mm(self.transposed, flat.t().contiguous()).t().to(grad.device)
+        return _product(self.transposed, flat).to(grad.device)
 
 
 def _second_differences(table: torch.Tensor) -> torch.Tensor:

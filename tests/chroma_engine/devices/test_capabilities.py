@@ -219,9 +219,7 @@ def test_the_device_pipeline_without_cuda_extras_renders_what_the_cpu_path_rende
         assert np.abs(a - b).max() < 1e-2 and np.abs(a - b).mean() < 1e-4
 
 
-def test_mps_like_training_saves_and_resumes_without_cuda_state(
-    mps_like: None, tmp_path: Path
-) -> None:
+def test_mps_like_training_saves_and_resumes_without_cuda_state(mps_like: None, tmp_path: Path) -> None:
     from chroma_engine.training import TrainingPair, ground_truth, train
 
     rng = np.random.default_rng(1)

@@ -17,9 +17,9 @@ from chroma_engine.training._degradation import (
     PRIOR,
     LutLookup,
     Sample,
+    _second_differences,
     estimate_blur,
     fit_blur_consistent,
-    _second_differences,
     gaussian_blur,
     gaussian_blur_adjoint,
     pool_factor,
@@ -165,7 +165,8 @@ def test_the_lut_lookup_is_the_models_lut_chroma_with_its_gradient(pool: int) ->
     lookup = LutLookup(model, xn.clamp(-1.0, 1.0), pool)
     assert lookup.entries <= 8 * 20 * 28
     grads = []
-    for predict in (lambda: F.avg_pool2d(model.lut_chroma(xn.clamp(-1.0, 1.0)), pool), lambda: lookup(model.lut)):
+    pooled = lambda: F.avg_pool2d(model.lut_chroma(xn.clamp(-1.0, 1.0)), pool)  # noqa: E731
+    for predict in (pooled, lambda: lookup(model.lut)):
         model.lut.grad = None
         out = predict()
         ((out - target) ** 2).sum().backward()
@@ -202,7 +203,7 @@ def test_the_refit_cost_gradient_is_autograds() -> None:
     loss, grad = refit_cost(model.lut.detach(), samples, weights, sigma, count)
     lut = model.lut.detach().clone().requires_grad_(True)
     ref = _second_differences(lut) * PRIOR
-    for s, w in zip(samples, weights):
+    for s, w in zip(samples, weights, strict=True):
         ref = ref + (((gaussian_blur(s.lookup(lut), sigma) - s.target) ** 2) * w).sum() / count
     ref.backward()
     assert float(loss) == pytest.approx(float(ref.detach()), rel=1e-5)
